@@ -1,0 +1,53 @@
+// Command hotline is the 12345 hotline gateway.
+//
+//	hotline serve [flags]   run the service (see README for settings)
+//	hotline chat [flags]    talk to the bot in this terminal
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `hotline — 本市12345政务服务便民热线 gateway
+
+Usage:
+  hotline serve [flags]   run the service (hotline serve -h lists the settings)
+  hotline chat [flags]    talk to the bot in this terminal, without a browser
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run executes one command and returns the process exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:])
+	case "chat":
+		err = chat(ctx, args[1:], stdin, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "hotline: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "hotline %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}

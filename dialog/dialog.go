@@ -1,0 +1,396 @@
+// Package dialog is the bot: it finds or opens the citizen's conversation,
+// handles its messages one at a time, appends them to the transcript and
+// decides what to do with each: answer from the knowledge base, ask which
+// question was meant, say honestly that nothing was found, or take a
+// message for a call back.
+//
+// Every message the bot writes goes through Post: appended to the transcript
+// (which gives it its sequence number), announced on the bus for whichever
+// instance holds the citizen's connection, and pushed through the channel's
+// Sender where the channel has one.
+package dialog
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hotline12345/hotline/channels"
+	"github.com/hotline12345/hotline/knowledge"
+	"github.com/hotline12345/hotline/nlu"
+	"github.com/hotline12345/hotline/store"
+)
+
+// Conversation states.
+const (
+	// StateBot: the bot answers.
+	StateBot = "bot"
+	// StateLeaveMessage: the next citizen message is a message for a call back.
+	StateLeaveMessage = "leave_message"
+)
+
+// Meta keys the bot writes on transcript messages.
+const (
+	// MetaReplyTo is the Seq of the citizen message a bot message answers.
+	MetaReplyTo = "reply_to"
+	// MetaIntent is the intent the NLU found in a citizen message.
+	MetaIntent = "intent"
+	// MetaDecision is the knowledge base decision (answer, clarify, none).
+	MetaDecision = "decision"
+	// MetaEntry is the id of the knowledge base entry an answer came from.
+	MetaEntry = "entry"
+	// MetaCallback marks a citizen message recorded as a call-back request.
+	MetaCallback = "callback_request"
+	// MetaRating is the satisfaction score a rating message records.
+	MetaRating = "rating"
+)
+
+// dataDraft keeps a call-back message that still lacks a phone number.
+const dataDraft = "message_draft"
+
+// Store is what the bot needs from the store.
+type Store interface {
+	store.Conversations
+	store.Transcripts
+	store.Locker
+	store.Bus
+}
+
+// Searcher answers questions from the knowledge base.
+type Searcher interface {
+	Search(ctx context.Context, query string, opt knowledge.SearchOptions) (knowledge.Result, error)
+}
+
+// Config configures the bot.
+type Config struct {
+	// Store keeps conversations and transcripts. Required.
+	Store Store
+	// Knowledge answers questions. Required.
+	Knowledge Searcher
+	// Channels finds the Sender of channels that push; nil means none do.
+	Channels *channels.Registry
+	// Logger receives operational logs; never message text. Default: discard.
+	Logger *slog.Logger
+	// Registerer receives the bot's metrics; nil means they are not exported.
+	Registerer prometheus.Registerer
+}
+
+// Bot handles citizens' messages.
+type Bot struct {
+	store     Store
+	kb        Searcher
+	channels  *channels.Registry
+	log       *slog.Logger
+	latency   *prometheus.HistogramVec
+	decisions *prometheus.CounterVec
+}
+
+// New returns a bot.
+func New(cfg Config) (*Bot, error) {
+	if cfg.Store == nil || cfg.Knowledge == nil {
+		return nil, errors.New("dialog: Store and Knowledge are required")
+	}
+	if cfg.Channels == nil {
+		cfg.Channels = channels.NewRegistry()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	b := &Bot{
+		store:    cfg.Store,
+		kb:       cfg.Knowledge,
+		channels: cfg.Channels,
+		log:      cfg.Logger,
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "hotline",
+			Name:      "answer_seconds",
+			Help:      "Time from a citizen message to the bot's reply being stored, by reply kind.",
+			Buckets:   []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"kind"}),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "hotline",
+			Name:      "kb_searches_total",
+			Help:      "Knowledge base searches by decision: answer (hit), clarify, none (miss).",
+		}, []string{"decision"}),
+	}
+	if cfg.Registerer != nil {
+		for _, c := range []prometheus.Collector{b.latency, b.decisions} {
+			if err := cfg.Registerer.Register(c); err != nil {
+				return nil, fmt.Errorf("dialog: register metrics: %w", err)
+			}
+		}
+	}
+	return b, nil
+}
+
+// Open starts a new conversation for a channel user and greets them.
+func (b *Bot) Open(ctx context.Context, channel, user string) (store.Conversation, error) {
+	conv, err := b.store.CreateConversation(ctx, store.Conversation{
+		ID:      NewID(),
+		Channel: channel,
+		User:    user,
+		State:   StateBot,
+	})
+	if err != nil {
+		return conv, fmt.Errorf("dialog: open conversation: %w", err)
+	}
+	if _, err := b.Post(ctx, conv, store.Message{From: store.FromBot, Text: textWelcome, Options: topics}); err != nil {
+		return conv, err
+	}
+	b.log.Info("conversation opened", "conversation", conv.ID, "channel", channel)
+	return conv, nil
+}
+
+// Post appends a message the hotline writes to the conversation's
+// transcript, announces it on the bus and pushes it through the channel's
+// Sender, if it has one. The message is in the transcript once Post returns
+// without error, even when the push failed (the push error is logged).
+func (b *Bot) Post(ctx context.Context, conv store.Conversation, m store.Message) (store.Message, error) {
+	stored, _, err := b.store.Append(ctx, conv.ID, m)
+	if err != nil {
+		return stored, fmt.Errorf("dialog: append to %s: %w", conv.ID, err)
+	}
+	b.announce(ctx, conv.ID, stored)
+	if s, ok := b.channels.Sender(conv.Channel); ok {
+		if err := s.Send(ctx, channels.Outbound{Conversation: conv, Message: stored}); err != nil {
+			b.log.Warn("push failed", "conversation", conv.ID, "seq", stored.Seq, "channel", conv.Channel, "err", err)
+		}
+	}
+	return stored, nil
+}
+
+func (b *Bot) announce(ctx context.Context, conv string, m store.Message) {
+	if err := b.store.Publish(ctx, channels.Topic(conv), channels.EncodeEvent(m)); err != nil {
+		// Delivery catches up from the transcript on the next event or resume.
+		b.log.Warn("announce failed", "conversation", conv, "seq", m.Seq, "err", err)
+	}
+}
+
+// Handle stores one citizen message and answers it. Messages of one
+// conversation are handled one at a time, in order. stored, when not nil, is
+// called as soon as the citizen's message is in the transcript (the moment a
+// channel may acknowledge it), before the bot answers. A message whose ID
+// was stored before is not stored again; it is answered only if the earlier
+// attempt stopped before its answer was stored.
+func (b *Bot) Handle(ctx context.Context, in channels.Inbound, stored func(m store.Message, duplicate bool)) error {
+	start := time.Now()
+	unlock, err := b.store.Lock(ctx, in.Conversation)
+	if err != nil {
+		return fmt.Errorf("dialog: lock %s: %w", in.Conversation, err)
+	}
+	defer unlock()
+
+	conv, err := b.store.Conversation(ctx, in.Conversation)
+	if err != nil {
+		return fmt.Errorf("dialog: conversation %s: %w", in.Conversation, err)
+	}
+	if in.Kind == channels.KindRating {
+		return b.rate(ctx, conv, in)
+	}
+
+	parse := nlu.ParseText(in.Text)
+	msg, dup, err := b.store.Append(ctx, conv.ID, store.Message{
+		ID:   in.ID,
+		From: store.FromCitizen,
+		Text: in.Text,
+		Meta: map[string]string{MetaIntent: string(parse.Intent)},
+	})
+	if err != nil {
+		return fmt.Errorf("dialog: append to %s: %w", conv.ID, err)
+	}
+	if stored != nil {
+		stored(msg, dup)
+	}
+	if dup {
+		answered, err := b.answered(ctx, conv.ID, msg.Seq)
+		if err != nil || answered {
+			return err
+		}
+	} else {
+		b.announce(ctx, conv.ID, msg)
+	}
+
+	replies, kind, err := b.respond(ctx, &conv, msg, parse)
+	if err != nil {
+		return err
+	}
+	for _, r := range replies {
+		if r.Meta == nil {
+			r.Meta = map[string]string{}
+		}
+		r.Meta[MetaReplyTo] = strconv.FormatInt(msg.Seq, 10)
+		if _, err := b.Post(ctx, conv, r); err != nil {
+			return err
+		}
+	}
+	b.latency.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+	return nil
+}
+
+// answered reports whether the transcript holds a reply to citizen message seq.
+func (b *Bot) answered(ctx context.Context, conv string, seq int64) (bool, error) {
+	later, err := b.store.Messages(ctx, conv, seq, 100)
+	if err != nil {
+		return false, fmt.Errorf("dialog: read %s: %w", conv, err)
+	}
+	want := strconv.FormatInt(seq, 10)
+	for _, m := range later {
+		if m.Meta[MetaReplyTo] == want {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// respond decides the replies to one citizen message and updates the
+// conversation's state. kind labels the answer latency metric.
+func (b *Bot) respond(ctx context.Context, conv *store.Conversation, msg store.Message, parse nlu.Parse) (replies []store.Message, kind string, err error) {
+	text := strings.TrimSpace(msg.Text)
+	if conv.State == StateLeaveMessage {
+		return b.takeMessage(ctx, conv, msg)
+	}
+	switch {
+	case text == optionLeaveMessage || text == "我要留言":
+		if err := b.setState(ctx, conv, StateLeaveMessage, ""); err != nil {
+			return nil, "", err
+		}
+		return []store.Message{bot(textLeaveMessage, optionCancel)}, "leave_message", nil
+	case parse.Intent == nlu.IntentGreeting:
+		return []store.Message{bot(textGreeting, topics...)}, "small_talk", nil
+	case parse.Intent == nlu.IntentThanks:
+		return []store.Message{bot(textThanks)}, "small_talk", nil
+	case parse.Intent == nlu.IntentGoodbye:
+		return []store.Message{bot(textGoodbye)}, "small_talk", nil
+	case parse.Intent == nlu.IntentHuman:
+		return []store.Message{bot(textHuman, optionLeaveMessage)}, "human", nil
+	}
+	return b.answer(ctx, text)
+}
+
+// answer searches the knowledge base.
+func (b *Bot) answer(ctx context.Context, question string) ([]store.Message, string, error) {
+	res, err := b.kb.Search(ctx, question, knowledge.SearchOptions{})
+	if err != nil {
+		b.log.Error("knowledge search failed", "err", err)
+		return []store.Message{bot(textBusy)}, "error", nil
+	}
+	b.decisions.WithLabelValues(string(res.Decision)).Inc()
+	meta := map[string]string{MetaDecision: string(res.Decision)}
+	switch res.Decision {
+	case knowledge.DecisionAnswer:
+		e := res.Hits[0].Entry
+		meta[MetaEntry] = e.ID
+		var related []string
+		for _, r := range res.Related {
+			if len(related) == 3 {
+				break
+			}
+			related = append(related, r.Question)
+		}
+		m := bot(e.Answer+sourceLine(e.Source.Title, e.Source.Number), related...)
+		m.Meta = meta
+		return []store.Message{m}, "answer", nil
+	case knowledge.DecisionClarify:
+		var options []string
+		for _, h := range res.Hits {
+			if len(options) == 3 {
+				break
+			}
+			options = append(options, h.Entry.Question)
+		}
+		m := bot(textClarify, options...)
+		m.Meta = meta
+		return []store.Message{m}, "clarify", nil
+	default:
+		m := bot(textNone, append(append([]string(nil), topics[:2]...), optionLeaveMessage)...)
+		m.Meta = meta
+		return []store.Message{m}, "none", nil
+	}
+}
+
+// takeMessage records a call-back request. It needs a phone number; a
+// message without one is kept as a draft and the citizen is asked for it.
+func (b *Bot) takeMessage(ctx context.Context, conv *store.Conversation, msg store.Message) ([]store.Message, string, error) {
+	text := strings.TrimSpace(msg.Text)
+	if text == optionCancel {
+		if err := b.setState(ctx, conv, StateBot, ""); err != nil {
+			return nil, "", err
+		}
+		return []store.Message{bot(textCancelled, topics...)}, "leave_message", nil
+	}
+	draft := strings.TrimSpace(conv.Data[dataDraft] + "\n" + text)
+	if len(nlu.Phones(draft)) == 0 {
+		if err := b.setState(ctx, conv, StateLeaveMessage, draft); err != nil {
+			return nil, "", err
+		}
+		return []store.Message{bot(textNeedPhone, optionCancel)}, "leave_message", nil
+	}
+	if err := b.setState(ctx, conv, StateBot, ""); err != nil {
+		return nil, "", err
+	}
+	// The request itself is a system entry in the transcript, so that the
+	// agents' console and the work order system find it in one place.
+	if _, err := b.Post(ctx, *conv, store.Message{
+		From: store.FromSystem,
+		Text: "留言：" + draft,
+		Meta: map[string]string{MetaCallback: "open"},
+	}); err != nil {
+		return nil, "", err
+	}
+	b.log.Info("call-back request recorded", "conversation", conv.ID)
+	return []store.Message{bot(textMessageTaken)}, "leave_message", nil
+}
+
+// rate records a satisfaction score (1..5).
+func (b *Bot) rate(ctx context.Context, conv store.Conversation, in channels.Inbound) error {
+	if in.Score < 1 || in.Score > 5 {
+		return ErrBadScore
+	}
+	_, err := b.Post(ctx, conv, store.Message{
+		From: store.FromBot,
+		Text: textRated,
+		Meta: map[string]string{MetaRating: strconv.Itoa(in.Score)},
+	})
+	return err
+}
+
+func (b *Bot) setState(ctx context.Context, conv *store.Conversation, state, draft string) error {
+	c, err := b.store.UpdateConversation(ctx, conv.ID, func(c *store.Conversation) error {
+		c.State = state
+		if c.Data == nil {
+			c.Data = map[string]string{}
+		}
+		if draft == "" {
+			delete(c.Data, dataDraft)
+		} else {
+			c.Data[dataDraft] = draft
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("dialog: update %s: %w", conv.ID, err)
+	}
+	*conv = c
+	return nil
+}
+
+func bot(text string, options ...string) store.Message {
+	return store.Message{From: store.FromBot, Text: text, Options: options}
+}
+
+// NewID returns a new unguessable identifier (128 random bits, hex).
+func NewID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,52 @@
+package dialog
+
+// What the bot says. Polite standard Chinese, as the hotline's service norms
+// ask (您好, 请, 感谢您的耐心等待). Kept in one place so that a city can review
+// every sentence a citizen may see.
+const (
+	textWelcome = "您好！欢迎使用本市12345政务服务便民热线在线服务，我是智能客服。" +
+		"我可以为您解答社保、医保、公积金、户籍、交通、住房等方面的政策问题，请直接输入您的问题，例如“社保卡丢了怎么办”。\n" +
+		"如遇火灾、治安、急救等紧急情况，请立即拨打119、110、120。"
+	textGreeting = "您好！很高兴为您服务，请问有什么可以帮您？"
+	textThanks   = "不客气，感谢您的支持！如还有其他问题，请随时提问。"
+	textGoodbye  = "感谢您使用本市12345政务服务便民热线，祝您生活愉快，再见！"
+	textHuman    = "人工坐席在线接入功能正在建设中，暂时无法为您转接。" +
+		"您可以选择“留言”，留下问题和联系电话，工作人员会在工作时间内与您联系；也可以直接拨打12345热线电话，由话务员为您服务。"
+
+	textClarify = "您是想问以下哪个问题？请点击选择，或换个说法再描述一下："
+	textNone    = "抱歉，暂时没有找到与您的问题相符的政策答复。您可以：\n" +
+		"1. 换个说法，把具体事项说得更详细一些再问一次；\n" +
+		"2. 点击下方的常见主题；\n" +
+		"3. 选择“留言”，留下问题和联系电话，工作人员会在工作时间内与您联系；\n" +
+		"4. 拨打12345热线电话咨询。"
+	textBusy = "抱歉，系统暂时繁忙，请您稍后再试，感谢您的耐心等待。"
+
+	textLeaveMessage = "请您在一条消息中写明要反映的事项、发生地点和联系电话（手机或座机），我们会尽快安排工作人员与您联系。如需取消，请回复“取消”。"
+	textNeedPhone    = "为便于工作人员联系您，请补充您的联系电话（手机或座机）。如需取消，请回复“取消”。"
+	textMessageTaken = "您的留言已记录，工作人员会在工作时间内通过您留下的电话与您联系。感谢您的耐心等待！"
+	textCancelled    = "已取消留言。请问还有什么可以帮您？"
+
+	textRated = "感谢您的评价！我们会不断改进服务。"
+)
+
+// Option texts the citizen can tap. Tapping sends the text as a message.
+const (
+	optionLeaveMessage = "留言"
+	optionCancel       = "取消"
+)
+
+// topics are the common questions offered with the welcome and when nothing
+// was found; each is answered by the knowledge base.
+var topics = []string{"社保卡丢了怎么补办", "公积金怎么提取", "居住证怎么办理"}
+
+// sourceLine tells the citizen which document an answer is based on.
+func sourceLine(title, number string) string {
+	if title == "" {
+		return ""
+	}
+	s := "\n（依据：" + title
+	if number != "" {
+		s += "，" + number
+	}
+	return s + "）"
+}

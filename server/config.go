@@ -1,0 +1,218 @@
+package server
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is everything `hotline serve` can be told. Each field is one
+// setting with a flag, an environment variable and a YAML key (see
+// Settings); flags override the environment, which overrides the YAML file,
+// which overrides the defaults.
+type Config struct {
+	// Addr is where the HTTP server listens. Default ":8080".
+	Addr string
+	// DataDir holds the store (hotline.db) and the search index. Default "./data".
+	DataDir string
+	// KBDir is the knowledge base seed (kb-data). Default "./kb-data".
+	KBDir string
+	// AllowedOrigins restricts the pages that may embed the widget; empty
+	// allows any (the session token authenticates conversations).
+	AllowedOrigins []string
+	// LogLevel is debug, info, warn or error. Default info.
+	LogLevel string
+	// LogFormat is text or json. Default text.
+	LogFormat string
+	// ShutdownTimeout bounds a graceful shutdown. Default 10 s.
+	ShutdownTimeout time.Duration
+}
+
+// Setting describes one configuration setting for flags, environment and
+// YAML alike, and for the README's table.
+type Setting struct {
+	Key     string // YAML key; the flag is the key with '-' for '_'
+	Env     string
+	Default string
+	Help    string
+	set     func(c *Config, v string) error
+}
+
+// Flag returns the command-line flag name of the setting.
+func (s Setting) Flag() string { return strings.ReplaceAll(s.Key, "_", "-") }
+
+// Settings lists every setting of `hotline serve`.
+var Settings = []Setting{
+	{Key: "addr", Env: "HOTLINE_ADDR", Default: ":8080", Help: "address to listen on",
+		set: func(c *Config, v string) error { c.Addr = v; return nil }},
+	{Key: "data", Env: "HOTLINE_DATA", Default: "./data", Help: "data directory: store file and search index",
+		set: func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{Key: "kb", Env: "HOTLINE_KB", Default: "./kb-data", Help: "knowledge base directory (kb-data)",
+		set: func(c *Config, v string) error { c.KBDir = v; return nil }},
+	{Key: "allowed_origins", Env: "HOTLINE_ALLOWED_ORIGINS", Default: "", Help: "comma-separated origins allowed to embed the widget (empty: any)",
+		set: func(c *Config, v string) error { c.AllowedOrigins = splitList(v); return nil }},
+	{Key: "log_level", Env: "HOTLINE_LOG_LEVEL", Default: "info", Help: "log level: debug, info, warn, error",
+		set: func(c *Config, v string) error { c.LogLevel = v; return nil }},
+	{Key: "log_format", Env: "HOTLINE_LOG_FORMAT", Default: "text", Help: "log format: text or json",
+		set: func(c *Config, v string) error { c.LogFormat = v; return nil }},
+	{Key: "shutdown_timeout", Env: "HOTLINE_SHUTDOWN_TIMEOUT", Default: "10s", Help: "how long a graceful shutdown may take",
+		set: func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
+}
+
+// ConfigEnv is the environment variable naming the YAML file, as --config does.
+const ConfigEnv = "HOTLINE_CONFIG"
+
+// LoadConfig builds the configuration from the defaults, the YAML file
+// named by --config or HOTLINE_CONFIG, the environment (getenv) and the
+// flags in args, each overriding the one before. It has no side effects
+// beyond reading the YAML file.
+func LoadConfig(name string, args []string, getenv func(string) string) (Config, error) {
+	var cfg Config
+	for _, s := range Settings {
+		if err := s.set(&cfg, s.Default); err != nil {
+			return cfg, fmt.Errorf("default %s: %w", s.Key, err)
+		}
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	configFile := fs.String("config", "", "YAML configuration file (env "+ConfigEnv+")")
+	values := make(map[string]*string)
+	for _, s := range Settings {
+		values[s.Key] = fs.String(s.Flag(), s.Default, s.Help+" (env "+s.Env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+
+	if *configFile == "" {
+		*configFile = getenv(ConfigEnv)
+	}
+	if *configFile != "" {
+		file, err := readYAML(*configFile)
+		if err != nil {
+			return cfg, err
+		}
+		for _, s := range Settings {
+			if v, ok := file[s.Key]; ok {
+				if err := s.set(&cfg, v); err != nil {
+					return cfg, fmt.Errorf("%s: %s: %w", *configFile, s.Key, err)
+				}
+			}
+		}
+	}
+	for _, s := range Settings {
+		if v, ok := lookup(getenv, s.Env); ok {
+			if err := s.set(&cfg, v); err != nil {
+				return cfg, fmt.Errorf("%s: %w", s.Env, err)
+			}
+		}
+	}
+	var flagErr error
+	fs.Visit(func(f *flag.Flag) {
+		for _, s := range Settings {
+			if s.Flag() == f.Name {
+				if err := s.set(&cfg, f.Value.String()); err != nil && flagErr == nil {
+					flagErr = fmt.Errorf("--%s: %w", f.Name, err)
+				}
+			}
+		}
+	})
+	if flagErr != nil {
+		return cfg, flagErr
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate reports the first setting that can't work.
+func (c Config) Validate() error {
+	switch {
+	case c.Addr == "":
+		return errors.New("addr must not be empty")
+	case c.DataDir == "":
+		return errors.New("data must not be empty")
+	case c.KBDir == "":
+		return errors.New("kb must not be empty")
+	case c.ShutdownTimeout <= 0:
+		return errors.New("shutdown_timeout must be positive")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log_level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log_format %q: want text or json", c.LogFormat)
+	}
+	for _, o := range c.AllowedOrigins {
+		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {
+			return fmt.Errorf("allowed_origins: %q is not an origin like https://www.example.gov.cn", o)
+		}
+	}
+	return nil
+}
+
+// readYAML reads a flat YAML mapping of setting keys to scalars or lists.
+func readYAML(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	var raw map[string]any
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	known := make(map[string]bool)
+	for _, s := range Settings {
+		known[s.Key] = true
+	}
+	out := make(map[string]string)
+	var unknown []string
+	for k, v := range raw {
+		if !known[k] {
+			unknown = append(unknown, k)
+			continue
+		}
+		switch v := v.(type) {
+		case []any:
+			parts := make([]string, len(v))
+			for i, p := range v {
+				parts[i] = fmt.Sprint(p)
+			}
+			out[k] = strings.Join(parts, ",")
+		case nil:
+			out[k] = ""
+		default:
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, fmt.Errorf("config file %s: unknown settings: %s", path, strings.Join(unknown, ", "))
+	}
+	return out, nil
+}
+
+func lookup(getenv func(string) string, key string) (string, bool) {
+	v := getenv(key)
+	return v, v != ""
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

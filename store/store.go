@@ -1,0 +1,126 @@
+// Package store defines the storage interfaces every other package of hotline
+// depends on, and the bus that carries live events between instances.
+//
+// Backends live in sub-packages: store/embedded keeps everything in one bbolt
+// file with an in-process bus; a Redis backend follows. Consumers depend only
+// on the small interfaces here, never on a backend.
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Sender names who wrote a transcript message.
+type Sender string
+
+// The senders of transcript messages.
+const (
+	FromCitizen Sender = "citizen"
+	FromBot     Sender = "bot"
+	FromAgent   Sender = "agent"
+	FromSystem  Sender = "system"
+)
+
+// Conversation is one citizen's exchange with the hotline on one channel.
+type Conversation struct {
+	// ID is the conversation's stable, unguessable identifier.
+	ID string `json:"id"`
+	// Channel is the channel the citizen writes on ("web", "wechat", "app").
+	Channel string `json:"channel"`
+	// User is the channel-scoped user id.
+	User string `json:"user"`
+	// State is the dialog state ("bot", "closed", …); dialog owns its values.
+	State string `json:"state"`
+	// Data holds small dialog-owned values (last decision, miss count…).
+	Data map[string]string `json:"data,omitempty"`
+	// LastSeq is the sequence number of the newest transcript message.
+	LastSeq int64 `json:"last_seq"`
+	// Created and Updated are set by the store.
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+}
+
+// Message is one entry of a conversation's transcript.
+type Message struct {
+	// Seq is assigned by the store: 1, 2, 3… per conversation, no gaps.
+	Seq int64 `json:"seq"`
+	// ID is the client's message id, used to store a retried message once.
+	// Empty for messages the server writes.
+	ID      string   `json:"id,omitempty"`
+	From    Sender   `json:"from"`
+	Text    string   `json:"text"`
+	Options []string `json:"options,omitempty"`
+	// Meta carries facts about the message for agents and statistics
+	// (intent, decision, knowledge entry id…). Never shown to the citizen.
+	Meta map[string]string `json:"meta,omitempty"`
+	Time time.Time         `json:"time"`
+}
+
+// Conversations finds and changes conversations.
+type Conversations interface {
+	// CreateConversation stores a new conversation; c.ID must be set and unused.
+	CreateConversation(ctx context.Context, c Conversation) (Conversation, error)
+	// Conversation returns the conversation with id, or ErrNotFound.
+	Conversation(ctx context.Context, id string) (Conversation, error)
+	// UpdateConversation applies fn to the stored conversation atomically and
+	// stores the result. fn must not block.
+	UpdateConversation(ctx context.Context, id string, fn func(*Conversation) error) (Conversation, error)
+}
+
+// Transcripts stores the messages of conversations in order.
+type Transcripts interface {
+	// Append stores m at the end of the conversation's transcript and returns
+	// it with Seq and Time set. When m.ID is not empty and a message with that
+	// ID was already appended to this conversation, nothing is written and
+	// the stored message is returned with duplicate true.
+	Append(ctx context.Context, conversation string, m Message) (stored Message, duplicate bool, err error)
+	// Messages returns up to limit messages with Seq > after, oldest first.
+	Messages(ctx context.Context, conversation string, after int64, limit int) ([]Message, error)
+}
+
+// Sessions binds client session tokens to conversations.
+type Sessions interface {
+	// SaveSession binds the token hash to a conversation.
+	SaveSession(ctx context.Context, tokenHash, conversation string) error
+	// Session returns the conversation bound to the token hash, or ErrNotFound.
+	Session(ctx context.Context, tokenHash string) (string, error)
+}
+
+// Locker serializes work on one key (a conversation) across goroutines and,
+// in shared backends, across instances.
+type Locker interface {
+	// Lock blocks until the key is held or ctx ends; unlock releases it.
+	Lock(ctx context.Context, key string) (unlock func(), err error)
+}
+
+// Bus carries live events between the parts of one instance and, in shared
+// backends, between instances. Delivery is best effort: the transcript is the
+// source of truth, and a subscriber that missed an event catches up from it.
+type Bus interface {
+	// Publish sends payload to the current subscribers of topic.
+	Publish(ctx context.Context, topic string, payload []byte) error
+	// Subscribe returns a subscription to topic. The caller must Close it.
+	Subscribe(ctx context.Context, topic string) (Subscription, error)
+}
+
+// Subscription receives the events published on one topic.
+type Subscription interface {
+	// C delivers payloads. It is closed when the subscription is closed.
+	// A slow reader loses events rather than blocking publishers.
+	C() <-chan []byte
+	Close() error
+}
+
+// Store is everything a backend provides.
+type Store interface {
+	Conversations
+	Transcripts
+	Sessions
+	Locker
+	Bus
+	// Ping reports whether the backend can serve requests now (for /readyz).
+	Ping(ctx context.Context) error
+	// Close flushes and releases the backend.
+	Close() error
+}

@@ -1,0 +1,150 @@
+// Package web serves the citizen-facing pages that ship inside the binary:
+// the chat widget script that a government site embeds with one tag,
+//
+//	<script src="https://hotline.example/widget.js" defer></script>
+//
+// and a demo page, 本市12345政务服务便民热线, that embeds it. The widget speaks
+// the /ws/chat frame protocol described in DESIGN.md; this package only
+// serves the files and knows nothing about conversations.
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+)
+
+//go:embed static
+var static embed.FS
+
+// asset is one embedded file ready to serve: its bytes, its strong ETag (so a
+// no-cache revalidation costs a 304, not the body) and the headers it gets.
+type asset struct {
+	body        []byte
+	etag        string
+	contentType string
+	header      map[string]string
+}
+
+// Handler returns the handler for the embedded pages. It serves exactly
+//
+//	/           the demo page (index.html), with a strict Content-Security-Policy
+//	/widget.js  the chat widget script
+//
+// to GET and HEAD, answers 405 to other methods on those paths and 404 to
+// every other path, so it can be mounted at "/" beneath more specific routes.
+// Both files are sent with Cache-Control: no-cache: a city that updates the
+// gateway must not leave citizens on an old widget that speaks an old
+// protocol, and the ETag keeps revalidation cheap.
+//
+// The page's CSP allows scripts only from the gateway itself, the page's own
+// inline <style> blocks by hash, and WebSocket connections only back to the
+// host the page was loaded from (ws: and wss:, since a TLS-terminating proxy
+// may sit in front).
+func Handler() http.Handler {
+	page := mustAsset("static/index.html", "text/html; charset=utf-8")
+	page.header["X-Frame-Options"] = "SAMEORIGIN"
+	page.header["Referrer-Policy"] = "no-referrer"
+	page.header["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+	styleHashes := inlineStyleHashes(page.body)
+
+	widget := mustAsset("static/widget.js", "application/javascript; charset=utf-8")
+	// Government sites on other origins load the script; some of them set
+	// Cross-Origin-Embedder-Policy and need this to be allowed to.
+	widget.header["Cross-Origin-Resource-Policy"] = "cross-origin"
+
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var a *asset
+		switch r.URL.Path {
+		case "/":
+			a = page
+			w.Header().Set("Content-Security-Policy", pagePolicy(r.Host, styleHashes))
+		case "/widget.js":
+			a = widget
+		default:
+			http.NotFound(w, r)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", a.contentType)
+		h.Set("Cache-Control", "no-cache")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("ETag", a.etag)
+		for k, v := range a.header {
+			h.Set(k, v)
+		}
+		// ServeContent answers If-None-Match and Range; embedded files have
+		// no modification time, so the ETag alone decides.
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
+	})
+}
+
+// mustAsset reads an embedded file. The files are compiled in, so a missing
+// one is a build mistake, not a runtime condition.
+func mustAsset(name, contentType string) *asset {
+	b, err := static.ReadFile(name)
+	if err != nil {
+		panic(fmt.Sprintf("web: embedded %s: %v", name, err))
+	}
+	sum := sha256.Sum256(b)
+	return &asset{
+		body:        b,
+		etag:        `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`,
+		contentType: contentType,
+		header:      map[string]string{},
+	}
+}
+
+// styleBlock matches the contents of an inline <style> element; the demo
+// page has no attributes on its style tags.
+var styleBlock = regexp.MustCompile(`(?s)<style>(.*?)</style>`)
+
+// inlineStyleHashes returns the CSP source expressions ('sha256-…') of the
+// page's inline <style> blocks, so the policy can omit 'unsafe-inline'.
+func inlineStyleHashes(page []byte) []string {
+	var out []string
+	for _, m := range styleBlock.FindAllSubmatch(page, -1) {
+		sum := sha256.Sum256(m[1])
+		out = append(out, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'")
+	}
+	return out
+}
+
+// validHost accepts what can appear in a Host header that is safe to echo
+// into a header value: a name or address and an optional port.
+var validHost = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:[0-9]+)?$|^\[[0-9A-Fa-f:.]+\](:[0-9]+)?$`)
+
+// pagePolicy builds the demo page's Content-Security-Policy. Browsers that
+// implement CSP level 3 already let 'self' cover ws: and wss: on the same
+// host; the explicit ws://host and wss://host are for the ones that don't.
+func pagePolicy(host string, styleHashes []string) string {
+	connect := "'self'"
+	if validHost.MatchString(host) {
+		connect += " ws://" + host + " wss://" + host
+	}
+	style := "'self'"
+	if len(styleHashes) > 0 {
+		style += " " + strings.Join(styleHashes, " ")
+	}
+	return strings.Join([]string{
+		"default-src 'none'",
+		"script-src 'self'",
+		"style-src " + style,
+		"img-src 'self' data:",
+		"connect-src " + connect,
+		"base-uri 'none'",
+		"form-action 'none'",
+		"frame-ancestors 'self'",
+	}, "; ")
+}
