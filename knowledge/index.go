@@ -79,9 +79,9 @@ type Config struct {
 
 // The defaults of Config, chosen on kb-data/eval (see the package doc).
 const (
-	DefaultAnswerConfidence  = 0.62
-	DefaultAnswerMargin      = 0.08
-	DefaultClarifyConfidence = 0.42
+	DefaultAnswerConfidence  = 0.45
+	DefaultAnswerMargin      = 0.24
+	DefaultClarifyConfidence = 0.25
 	DefaultCandidates        = 20
 )
 

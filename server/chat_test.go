@@ -146,6 +146,9 @@ func TestBadInput(t *testing.T) {
 			if f.Type != "error" || f.Code != tt.code || f.Message == "" {
 				t.Fatalf("got %+v, want error %s with a message", f, tt.code)
 			}
+			if strings.Contains(tt.frame, `"id":"x"`) && f.ID != "x" {
+				t.Errorf("error for message x carries id %q, want x", f.ID)
+			}
 			// The connection stays open and nothing was stored.
 			c.Ask("after", "你好")
 			frames := c.BotReplyTo(wait, "你好")

@@ -21,7 +21,8 @@ import (
 	"github.com/hotline12345/hotline/server"
 )
 
-// chromiumPath is where Debian's chromium package puts the browser.
+// chromiumPath is where Debian's chromium package puts the browser;
+// $HOTLINE_CHROMIUM names another.
 const chromiumPath = "/usr/bin/chromium"
 
 // browserTimeout bounds each wait in the browser. The machines that run the
@@ -347,14 +348,18 @@ var pressEnter = chromedp.Func(func(ctx context.Context, t *chromedp.Target) err
 // machine has none, unless HOTLINE_REQUIRE_BROWSER=1 makes that a failure.
 func requireBrowser(t *testing.T) string {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		msg := fmt.Sprintf("browser test needs Chromium at %s (apt-get install chromium): %v", chromiumPath, err)
+	path := chromiumPath
+	if p := os.Getenv("HOTLINE_CHROMIUM"); p != "" {
+		path = p
+	}
+	if _, err := os.Stat(path); err != nil {
+		msg := fmt.Sprintf("browser test needs Chromium at %s (apt-get install chromium; HOTLINE_REQUIRE_BROWSER=1 makes this a failure): %v", path, err)
 		if os.Getenv("HOTLINE_REQUIRE_BROWSER") == "1" {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)
 	}
-	return chromiumPath
+	return path
 }
 
 // artifactDir is where screenshots go: $HOTLINE_ARTIFACTS when set, so CI

@@ -172,26 +172,31 @@ func (cn *conn) hello(f clientFrame) (store.Subscription, error) {
 // handle stores and answers one message or rating.
 func (cn *conn) handle(f clientFrame) {
 	in := channels.Inbound{Channel: Name, Conversation: cn.conversation, Time: time.Now()}
+	refuse := func(code string) {
+		e := newError(code)
+		e.ID = f.ID
+		cn.send(e)
+	}
 	switch f.Type {
 	case "message":
-		if code := cn.ch.validText(f.Text); code != "" {
-			cn.send(newError(code))
+		if f.ID == "" || len(f.ID) > 128 {
+			refuse(CodeMissingID)
 			return
 		}
-		if f.ID == "" || len(f.ID) > 128 {
-			cn.send(newError(CodeMissingID))
+		if code := cn.ch.validText(f.Text); code != "" {
+			refuse(code)
 			return
 		}
 		in.Kind, in.ID, in.Text = channels.KindText, f.ID, f.Text
 	case "rating":
 		if f.Score < 1 || f.Score > 5 {
-			cn.send(newError(CodeBadScore))
+			refuse(CodeBadScore)
 			return
 		}
 		in.Kind, in.Score = channels.KindRating, f.Score
 	}
 	if !cn.bucket.take(time.Now()) {
-		cn.send(newError(CodeRateLimited))
+		refuse(CodeRateLimited)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cn.ch.cfg.HandleTimeout)
@@ -206,10 +211,10 @@ func (cn *conn) handle(f clientFrame) {
 	})
 	switch {
 	case errors.Is(err, dialog.ErrBadScore):
-		cn.send(newError(CodeBadScore))
+		refuse(CodeBadScore)
 	case err != nil:
 		cn.ch.log.Error("handle message failed", "conversation", cn.conversation, "err", err)
-		cn.send(newError(CodeUnavailable))
+		refuse(CodeUnavailable)
 	}
 }
 

@@ -32,9 +32,11 @@ type ackFrame struct {
 }
 
 // errorFrame reports a problem with one frame; the connection stays open.
-// Temporary says that sending the same frame again later makes sense.
+// Temporary says that sending the same frame again later makes sense. ID is
+// the client id of the refused message, when it had one.
 type errorFrame struct {
 	Type      string `json:"type"`
+	ID        string `json:"id,omitempty"`
 	Code      string `json:"code"`
 	Message   string `json:"message"`
 	Temporary bool   `json:"temporary,omitempty"`
