@@ -35,7 +35,8 @@ const (
 
 // fillers are the words a question is phrased with rather than about. The
 // word analyzers drop them, and they do not count towards a query's
-// coverage (see confidence.go).
+// coverage (see confidence.go). Changing the list changes the index: bump
+// indexVersion.
 var fillers = []string{
 	"怎么", "怎么办", "怎样", "怎么样", "如何", "请问", "问一下", "问下", "一下", "想问",
 	"什么", "哪里", "哪儿", "在哪", "在哪里", "哪些", "多少", "几",
@@ -86,7 +87,7 @@ func gseTokenizerConstructor(search bool) registry.TokenizerConstructor {
 		if seg == nil {
 			return nil, errNoHandle
 		}
-		return &gseTokenizer{seg: seg, search: search, memo: &tokenMemo{}}, nil
+		return &gseTokenizer{seg: seg, search: search}, nil
 	}
 }
 
@@ -194,9 +195,6 @@ func charUnits(text []byte) []unit {
 type gseTokenizer struct {
 	seg    *nlu.Segmenter
 	search bool
-	// memo remembers the latest precise segmentations: one Search analyzes
-	// the same query once per word field.
-	memo *tokenMemo
 }
 
 var _ analysis.Tokenizer = (*gseTokenizer)(nil)
@@ -206,11 +204,7 @@ var _ analysis.Tokenizer = (*gseTokenizer)(nil)
 // phrase queries over precise words still match).
 func (t *gseTokenizer) Tokenize(input []byte) analysis.TokenStream {
 	if !t.search {
-		toks, ok := t.memo.get(input)
-		if !ok {
-			toks = t.seg.Tokens(input)
-			t.memo.put(string(input), toks)
-		}
+		toks := t.seg.Tokens(input)
 		out := make(analysis.TokenStream, len(toks))
 		for i, tok := range toks {
 			out[i] = &analysis.Token{
@@ -230,45 +224,6 @@ func (t *gseTokenizer) Tokenize(input []byte) analysis.TokenStream {
 	}
 	return out
 }
-
-// tokenMemo is a small ring of recent inputs and their precise tokens. The
-// token slices are never modified after put.
-type tokenMemo struct {
-	mu   sync.Mutex
-	next int
-	keys [memoSize]string
-	vals [memoSize][]nlu.Token
-}
-
-// memoSize covers the word fields of a few concurrent Searches.
-const memoSize = 16
-
-func (m *tokenMemo) get(input []byte) ([]nlu.Token, bool) {
-	if m == nil || len(input) > maxMemoInput {
-		return nil, false
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for i := range m.keys {
-		if m.vals[i] != nil && m.keys[i] == string(input) {
-			return m.vals[i], true
-		}
-	}
-	return nil, false
-}
-
-func (m *tokenMemo) put(input string, toks []nlu.Token) {
-	if m == nil || len(input) > maxMemoInput || toks == nil {
-		return
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.keys[m.next], m.vals[m.next] = input, toks
-	m.next = (m.next + 1) % memoSize
-}
-
-// maxMemoInput keeps indexing-sized texts (answers) out of the memo.
-const maxMemoInput = 512
 
 // tokenType classifies a word the way Bleve's own tokenizers do.
 func tokenType(word string) analysis.TokenType {

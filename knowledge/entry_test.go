@@ -198,3 +198,35 @@ func TestLoadDirRealKB(t *testing.T) {
 		t.Fatal("no entries in kb-data")
 	}
 }
+
+// FuzzParseFile checks that no input makes the loader panic and that every
+// problem points at a line of the file.
+func FuzzParseFile(f *testing.F) {
+	f.Add("entries:\n" + goodEntry)
+	f.Add("entries:\n  - id: [\n")
+	f.Add("entries: 3\n")
+	f.Add("- a\n- b\n")
+	f.Add("entries:\n  - {id: a, question: q, similar: [x, y], answer: a, department: d, source: {title: t}, expires: 2024-13-01}\n")
+	f.Fuzz(func(t *testing.T, data string) {
+		entries, problems := parseFile("f.yaml", []byte(data))
+		// YAML breaks lines at \n, \r and the Unicode line separators.
+		lines := 1
+		for _, br := range []string{"\n", "\r", "\u0085", "\u2028", "\u2029"} {
+			lines += strings.Count(data, br)
+		}
+		for _, err := range problems {
+			var p *Problem
+			if !errors.As(err, &p) {
+				t.Fatalf("problem %v is not a *Problem", err)
+			}
+			if p.File != "f.yaml" || p.Line < 1 || p.Line > lines+1 {
+				t.Fatalf("problem %v: line outside the file (%d lines)", p, lines)
+			}
+		}
+		for _, e := range entries {
+			if e.ID == "" || e.Question == "" || len(e.Similar) < MinSimilar {
+				t.Fatalf("entry passed without required fields: %+v", e)
+			}
+		}
+	})
+}

@@ -49,8 +49,10 @@ type Config struct {
 	// IndexDir is where the Bleve index lives (e.g. ./data/index). It is
 	// reused when it was built from the same entries by the same analyzers
 	// and rebuilt otherwise; Open deletes and recreates it then, and refuses
-	// to delete a non-empty directory that is not a Bleve index. "" keeps the
-	// index in memory (~100 entries build in well under a second).
+	// to delete a non-empty directory that is not a Bleve index. One process
+	// at a time: a second one blocks on the index's file lock. "" keeps the
+	// index in memory (~100 entries build in well under a second), which
+	// needs no directory and costs a rebuild on every start.
 	IndexDir string
 
 	// Segmenter is required: the one gse segmenter of the process.
@@ -140,6 +142,7 @@ func Open(cfg Config, entries []Entry) (*Base, error) {
 		return nil, err
 	}
 
+	entries = slices.Clone(entries)
 	b := &Base{cfg: cfg, entries: entries, byID: make(map[string]int, len(entries))}
 	for i, e := range entries {
 		if _, dup := b.byID[e.ID]; dup {

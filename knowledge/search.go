@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -27,6 +28,7 @@ const (
 
 // Hit is one entry found for a query.
 type Hit struct {
+	// Entry is shared with the Base: treat it (and its slices) as read-only.
 	Entry Entry
 	// Score is the index's (BM25) score; comparable within one Result only.
 	Score float64
@@ -71,12 +73,19 @@ var fieldBoosts = []struct {
 	{fieldAnswerWords, analyzerWords, 0.5},
 }
 
-// departmentBoost is the weight of the department hint: enough to reorder
-// near ties, not to lift a poor match over a good one.
-const departmentBoost = 0.5
+// departmentBoost is the weight of the department hint's clause. Bleve
+// normalizes the whole query, so this moves a hit's relative score by a few
+// percent and its confidence by a few hundredths: enough to reorder near
+// ties, not to lift a poor match over a good one. On kb-data/eval a correct
+// hint raises Recall@1 by 2 queries of 120, a wrong one changes nothing.
+const departmentBoost = 2
 
 // maxRelated is how many related entries an answer carries.
 const maxRelated = 3
+
+// maxQueryBytes is how much of a query Search looks at (about 200 Chinese
+// characters).
+const maxQueryBytes = 600
 
 // Search finds the entries answering query and decides what to do. It is
 // safe for concurrent use.
@@ -89,6 +98,15 @@ func (b *Base) Search(ctx context.Context, q string, opt SearchOptions) (Result,
 	}
 	res := Result{Query: q, Decision: DecisionNone}
 	q = strings.TrimSpace(q)
+	if len(q) > maxQueryBytes {
+		// A pasted document is not a question; its start says enough, and
+		// every extra word costs term lookups in every field.
+		cut := maxQueryBytes
+		for cut > 0 && !utf8.RuneStart(q[cut]) {
+			cut--
+		}
+		q = q[:cut]
+	}
 	runs := contentRuns(b.cfg.Segmenter, q)
 	qg := b.vocab.query(grams(runs))
 	if len(qg.ids) == 0 {
@@ -112,15 +130,15 @@ func (b *Base) Search(ctx context.Context, q string, opt SearchOptions) (Result,
 		if !ok || !b.inForce(i, now) {
 			continue
 		}
+		cov := b.coverage(qg, i)
+		if cov == 0 {
+			continue // only fillers or answer-field noise in common
+		}
 		rel := 0.0
 		if top > 0 {
 			rel = h.Score / top
 		}
-		hits = append(hits, Hit{
-			Entry:      b.entries[i],
-			Score:      h.Score,
-			Confidence: confidence(b.coverage(qg, i), rel),
-		})
+		hits = append(hits, Hit{Entry: b.entries[i], Score: h.Score, Confidence: confidence(cov, rel)})
 	}
 	slices.SortStableFunc(hits, func(x, y Hit) int {
 		if c := cmp.Compare(y.Confidence, x.Confidence); c != 0 {

@@ -49,8 +49,9 @@ func BenchmarkSearchParallel(b *testing.B) {
 }
 
 // TestSearchLatency reports the p50/p99 latency of Search on the real
-// kb-data (go test -run SearchLatency -v). It checks nothing under -race or
-// -short, where timings mean little.
+// kb-data (go test -run SearchLatency -v). It only guards the median, and
+// not under -race or -short: tails depend on the machine's load and on GC
+// marking gse's ~200 MB dictionary.
 func TestSearchLatency(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
@@ -69,7 +70,7 @@ func TestSearchLatency(t *testing.T) {
 	slices.Sort(d)
 	p50, p99 := d[n/2], d[n*99/100]
 	t.Logf("Search over %d entries: p50 %v, p99 %v", base.Len(), p50, p99)
-	if !raceEnabled && p99 > 2*time.Millisecond {
-		t.Errorf("p99 %v, want under 2ms", p99)
+	if !raceEnabled && p50 > time.Millisecond {
+		t.Errorf("p50 %v, want under 1ms", p50)
 	}
 }

@@ -3,6 +3,7 @@ package knowledge
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -287,4 +288,20 @@ func TestSearchConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+func TestSearchLongQuery(t *testing.T) {
+	t.Parallel()
+	b := openTest(t, fixtureEntries(), Config{})
+	q := strings.Repeat("社保卡丢了怎么办？", 500)
+	res, err := b.Search(context.Background(), q, SearchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Query != q {
+		t.Error("Result.Query is not the query as given")
+	}
+	if res.Decision != DecisionAnswer || res.Hits[0].Entry.ID != "social_security-card-lost" {
+		t.Errorf("Search(long) = %s %v", res.Decision, hitIDs(res))
+	}
 }

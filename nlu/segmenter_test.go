@@ -214,3 +214,31 @@ func TestNewSegmenterBadUserDict(t *testing.T) {
 		}
 	})
 }
+
+// FuzzTokens checks the offsets of every token against the input.
+func FuzzTokens(f *testing.F) {
+	for _, s := range []string{"社保卡丢了怎么办？", "打12345热线ABC", "中华人民共和国", "  ", "\xff\xfe社保", "ＡＢＣ１２３"} {
+		f.Add(s)
+	}
+	seg := testSegmenter(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		in := []byte(s)
+		precise := seg.Tokens(in)
+		end := 0
+		for _, tok := range precise {
+			if tok.Start < end || tok.End <= tok.Start || tok.End > len(in) {
+				t.Fatalf("token %+v out of order or bounds (len %d)", tok, len(in))
+			}
+			end = tok.End
+		}
+		for _, st := range seg.SearchTokens(in) {
+			if st.Parent < 0 || st.Parent >= len(precise) {
+				t.Fatalf("sub-word %+v: parent outside %d precise tokens", st, len(precise))
+			}
+			p := precise[st.Parent]
+			if st.Start < p.Start || st.End > p.End {
+				t.Fatalf("sub-word %+v outside parent %+v", st, p)
+			}
+		}
+	})
+}
