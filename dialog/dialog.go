@@ -60,6 +60,7 @@ const dataDraft = "message_draft"
 type Store interface {
 	store.Conversations
 	store.Transcripts
+	store.Misses
 	store.Locker
 	store.Bus
 }
@@ -283,6 +284,11 @@ func (b *Bot) answer(ctx context.Context, question string) ([]store.Message, str
 		return []store.Message{bot(textBusy)}, "error", nil
 	}
 	b.decisions.WithLabelValues(string(res.Decision)).Inc()
+	if res.Decision != knowledge.DecisionAnswer {
+		if err := b.store.RecordMiss(ctx, maskPrivate(question), string(res.Decision)); err != nil {
+			b.log.Warn("record miss failed", "err", err)
+		}
+	}
 	meta := map[string]string{MetaDecision: string(res.Decision)}
 	switch res.Decision {
 	case knowledge.DecisionAnswer:

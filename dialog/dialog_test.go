@@ -188,3 +188,19 @@ func TestRating(t *testing.T) {
 		t.Errorf("after rating transcript = %+v, want one thank-you recording score 5", msgs)
 	}
 }
+
+// TestMissesRecorded: questions the knowledge base can't answer are counted
+// for its maintainers, without the phone numbers in them.
+func TestMissesRecorded(t *testing.T) {
+	f := newFixture(t)
+	f.say(t, "1", "推荐一只股票，我电话13812345678")
+	f.say(t, "2", "推荐一只股票，我电话13812345678")
+	f.say(t, "3", "社保卡丢了怎么办")
+	misses, err := f.store.Misses(context.Background(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(misses) != 1 || misses[0].Count != 2 || misses[0].Query != "推荐一只股票，我电话[号码]" {
+		t.Errorf("misses = %+v, want the stock question twice, masked, and not the answered one", misses)
+	}
+}

@@ -112,11 +112,66 @@ type Subscription interface {
 	Close() error
 }
 
+// KnowledgeEdit is one change to the knowledge base made while running
+// (through the admin API). The store keeps the entry as opaque JSON: the
+// knowledge package owns its shape.
+type KnowledgeEdit struct {
+	// ID is the knowledge base entry's id.
+	ID string `json:"id"`
+	// Entry is the entry's JSON; empty when Retired.
+	Entry []byte `json:"entry,omitempty"`
+	// Retired removes the entry from the knowledge base.
+	Retired bool `json:"retired,omitempty"`
+	// By names who made the change (for the audit trail).
+	By string `json:"by,omitempty"`
+	// Version is assigned by the store: it increases with every edit of
+	// the whole knowledge base, so an instance can ask for what it missed.
+	Version int64     `json:"version"`
+	Time    time.Time `json:"time"`
+}
+
+// Knowledge keeps the edits made to the knowledge base while running. The
+// seed in kb-data plus these edits is the current knowledge base.
+type Knowledge interface {
+	// SaveKnowledgeEdit stores an edit and returns it with Version and Time set.
+	SaveKnowledgeEdit(ctx context.Context, e KnowledgeEdit) (KnowledgeEdit, error)
+	// KnowledgeEdits returns the newest edit of every entry whose newest
+	// edit has Version > after, oldest first.
+	KnowledgeEdits(ctx context.Context, after int64) ([]KnowledgeEdit, error)
+}
+
+// Miss is a question the knowledge base could not answer outright,
+// counted for the people who maintain it.
+type Miss struct {
+	// Query is the question with private data (phone and ID numbers) masked.
+	Query string `json:"query"`
+	// Decision is the last decision for it: "none" or "clarify".
+	Decision string    `json:"decision"`
+	Count    int64     `json:"count"`
+	First    time.Time `json:"first"`
+	Last     time.Time `json:"last"`
+}
+
+// Misses counts the questions the knowledge base could not answer.
+type Misses interface {
+	// RecordMiss counts one more ask of query.
+	RecordMiss(ctx context.Context, query, decision string) error
+	// Misses returns up to limit misses, most asked first.
+	Misses(ctx context.Context, limit int) ([]Miss, error)
+}
+
+// KnowledgeTopic is the bus topic announcing knowledge base edits; the
+// payload is the edit's version. Instances then read the edits they have
+// not applied from the store.
+const KnowledgeTopic = "kb"
+
 // Store is everything a backend provides.
 type Store interface {
 	Conversations
 	Transcripts
 	Sessions
+	Knowledge
+	Misses
 	Locker
 	Bus
 	// Ping reports whether the backend can serve requests now (for /readyz).

@@ -94,7 +94,7 @@ func Open(cfg Config) (*Store, error) {
 	}
 	db.MaxBatchDelay = cfg.BatchDelay
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketConversations, bucketSessions, bucketTranscripts} {
+		for _, name := range [][]byte{bucketConversations, bucketSessions, bucketTranscripts, bucketKnowledge, bucketMisses} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

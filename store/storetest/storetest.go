@@ -29,6 +29,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Sessions", testSessions},
 		{"LockContention", testLock},
 		{"Bus", testBus},
+		{"KnowledgeEdits", testKnowledgeEdits},
+		{"Misses", testMisses},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -286,4 +288,56 @@ func testBus(t *testing.T, s store.Store) {
 	}
 	s.Publish(ctx, "conv:1", []byte("after close")) // must not panic or block
 	b.Close()
+}
+
+func testKnowledgeEdits(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if edits, err := s.KnowledgeEdits(ctx, 0); err != nil || len(edits) != 0 {
+		t.Fatalf("KnowledgeEdits on an empty store = %v, %v", edits, err)
+	}
+	a1, err := s.SaveKnowledgeEdit(ctx, store.KnowledgeEdit{ID: "a", Entry: []byte(`{"id":"a","v":1}`), By: "admin"})
+	if err != nil || a1.Version <= 0 || a1.Time.IsZero() {
+		t.Fatalf("SaveKnowledgeEdit = %+v, %v; want a version and a time", a1, err)
+	}
+	b1, _ := s.SaveKnowledgeEdit(ctx, store.KnowledgeEdit{ID: "b", Entry: []byte(`{"id":"b"}`)})
+	a2, _ := s.SaveKnowledgeEdit(ctx, store.KnowledgeEdit{ID: "a", Retired: true})
+	if !(a1.Version < b1.Version && b1.Version < a2.Version) {
+		t.Fatalf("versions %d, %d, %d do not increase", a1.Version, b1.Version, a2.Version)
+	}
+	edits, err := s.KnowledgeEdits(ctx, 0)
+	if err != nil || len(edits) != 2 || edits[0].ID != "b" || edits[1].ID != "a" || !edits[1].Retired {
+		t.Fatalf("KnowledgeEdits(0) = %+v, %v; want b, then a retired (newest per id, by version)", edits, err)
+	}
+	if edits, _ := s.KnowledgeEdits(ctx, b1.Version); len(edits) != 1 || edits[0].ID != "a" {
+		t.Errorf("KnowledgeEdits(after b) = %+v, want only a", edits)
+	}
+	if edits, _ := s.KnowledgeEdits(ctx, a2.Version); len(edits) != 0 {
+		t.Errorf("KnowledgeEdits(after newest) = %+v, want none", edits)
+	}
+}
+
+func testMisses(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	for _, q := range []string{"护照加急", "红烧肉怎么做", "护照加急", "护照加急", "红烧肉怎么做", "股票"} {
+		if err := s.RecordMiss(ctx, q, "none"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.RecordMiss(ctx, "股票", "clarify")
+	misses, err := s.Misses(ctx, 2)
+	if err != nil || len(misses) != 2 {
+		t.Fatalf("Misses(2) = %+v, %v", misses, err)
+	}
+	if misses[0].Query != "护照加急" || misses[0].Count != 3 || misses[0].First.After(misses[0].Last) {
+		t.Errorf("most asked = %+v, want 护照加急 ×3", misses[0])
+	}
+	all, _ := s.Misses(ctx, 0)
+	if len(all) != 3 {
+		t.Fatalf("Misses(0) returned %d, want all 3", len(all))
+	}
+	for _, m := range all {
+		if m.Query == "股票" && (m.Count != 2 || m.Decision != "clarify") {
+			t.Errorf("股票 = %+v, want count 2 and the last decision clarify", m)
+		}
+	}
 }
