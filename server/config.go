@@ -32,6 +32,9 @@ type Config struct {
 	LogFormat string
 	// ShutdownTimeout bounds a graceful shutdown. Default 10 s.
 	ShutdownTimeout time.Duration
+	// AdminToken turns on the admin API (/api/v1/kb/…) for requests that
+	// carry it as a bearer token. Empty (the default) keeps the API off.
+	AdminToken string
 }
 
 // Setting describes one configuration setting for flags, environment and
@@ -57,6 +60,8 @@ var Settings = []Setting{
 		set: func(c *Config, v string) error { c.KBDir = v; return nil }},
 	{Key: "allowed_origins", Env: "HOTLINE_ALLOWED_ORIGINS", Default: "", Help: "comma-separated origins allowed to embed the widget (empty: any)",
 		set: func(c *Config, v string) error { c.AllowedOrigins = splitList(v); return nil }},
+	{Key: "admin_token", Env: "HOTLINE_ADMIN_TOKEN", Default: "", Help: "bearer token for the admin API; empty turns the API off (prefer the environment: flags show in ps)",
+		set: func(c *Config, v string) error { c.AdminToken = v; return nil }},
 	{Key: "log_level", Env: "HOTLINE_LOG_LEVEL", Default: "info", Help: "log level: debug, info, warn, error",
 		set: func(c *Config, v string) error { c.LogLevel = v; return nil }},
 	{Key: "log_format", Env: "HOTLINE_LOG_FORMAT", Default: "text", Help: "log format: text or json",
@@ -152,6 +157,9 @@ func (c Config) Validate() error {
 	case "text", "json":
 	default:
 		return fmt.Errorf("log_format %q: want text or json", c.LogFormat)
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		return errors.New("admin_token must be at least 16 characters")
 	}
 	for _, o := range c.AllowedOrigins {
 		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {

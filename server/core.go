@@ -26,6 +26,8 @@ type Core struct {
 	Segmenter *nlu.Segmenter
 	KB        *knowledge.Base
 	Bot       *dialog.Bot
+
+	editor *kbEditor
 }
 
 // CoreConfig says where the core's parts come from.
@@ -67,10 +69,16 @@ func OpenCore(ctx context.Context, cfg CoreConfig) (*Core, error) {
 		segDone <- segResult{seg, err}
 	}()
 
-	entries, kbErr := knowledge.LoadDir(cfg.KBDir)
-	st, stErr := embedded.Open(embedded.Config{Dir: cfg.DataDir})
+	st, err := embedded.Open(embedded.Config{Dir: cfg.DataDir})
+	var (
+		entries []knowledge.Entry
+		version int64
+	)
+	if err == nil {
+		entries, version, err = CurrentKnowledge(ctx, cfg.KBDir, st)
+	}
 	seg := <-segDone
-	if err := errors.Join(kbErr, stErr, seg.err); err != nil {
+	if err := errors.Join(err, seg.err); err != nil {
 		if st != nil {
 			st.Close()
 		}
@@ -94,7 +102,22 @@ func OpenCore(ctx context.Context, cfg CoreConfig) (*Core, error) {
 		st.Close()
 		return nil, err
 	}
-	return &Core{Store: st, Segmenter: seg.seg, KB: kb, Bot: bot}, nil
+	editor := &kbEditor{kb: kb, store: st, log: log, applied: version}
+	return &Core{Store: st, Segmenter: seg.seg, KB: kb, Bot: bot, editor: editor}, nil
+}
+
+// CurrentKnowledge is the knowledge base as it stands: the seed in kbDir
+// with the edits saved in the store applied, and the newest edit's version.
+func CurrentKnowledge(ctx context.Context, kbDir string, st store.Knowledge) ([]knowledge.Entry, int64, error) {
+	seed, err := knowledge.LoadDir(kbDir)
+	if err != nil {
+		return nil, 0, err
+	}
+	edits, err := st.KnowledgeEdits(ctx, 0)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read knowledge base edits: %w", err)
+	}
+	return mergeEdits(seed, edits)
 }
 
 // Close closes the knowledge base and flushes and closes the store.

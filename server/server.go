@@ -56,7 +56,11 @@ type Server struct {
 	mu    sync.Mutex // guards core and chat until ready
 	core  *Core
 	chat  *webch.Channel
+	api   atomic.Pointer[http.ServeMux] // /api/v1/…, set once ready
 	ready atomic.Bool
+
+	stopSync context.CancelFunc // stops the knowledge base follower
+	synced   chan struct{}      // closed when it has stopped
 }
 
 // New checks the configuration and returns a server that is not yet
@@ -128,6 +132,17 @@ func (s *Server) Start() error {
 		core.Close()
 		return err
 	}
+	api := http.NewServeMux()
+	(&adminAPI{token: s.cfg.AdminToken, editor: core.editor, misses: core.Store}).routes(api)
+	s.api.Store(api)
+
+	syncCtx, stopSync := context.WithCancel(context.Background())
+	s.stopSync, s.synced = stopSync, make(chan struct{})
+	go func() {
+		defer close(s.synced)
+		core.editor.run(syncCtx)
+	}()
+
 	s.mu.Lock()
 	s.core, s.chat = core, chat
 	s.mu.Unlock()
@@ -173,6 +188,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if chat != nil {
 		errs = append(errs, chat.Shutdown(ctx))
 	}
+	if s.stopSync != nil {
+		s.stopSync()
+		<-s.synced
+		s.stopSync = nil
+	}
 	if core != nil {
 		errs = append(errs, core.Close())
 	}
@@ -205,6 +225,7 @@ func (s *Server) routes() http.Handler {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", s.serveReady)
+	mux.HandleFunc("/api/v1/", s.serveAPI)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	return mux
 }
@@ -219,6 +240,17 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	chat.ServeHTTP(w, r)
+}
+
+// serveAPI hands the admin API its requests once the core is loaded.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	api := s.api.Load()
+	if api == nil || !s.ready.Load() {
+		w.Header().Set("Retry-After", "2")
+		writeError(w, http.StatusServiceUnavailable, "starting", "hotline is starting, please retry")
+		return
+	}
+	api.ServeHTTP(w, r)
 }
 
 // serveReady answers 200 only when every part is ready, with a JSON body

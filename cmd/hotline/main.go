@@ -18,6 +18,8 @@ const usage = `hotline — 本市12345政务服务便民热线 gateway
 Usage:
   hotline serve [flags]   run the service (hotline serve -h lists the settings)
   hotline chat [flags]    talk to the bot in this terminal, without a browser
+  hotline kb lint|search|eval|misses|export [flags]
+                          check, query, measure and export the knowledge base
 `
 
 func main() {
@@ -38,6 +40,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = serve(ctx, args[1:])
 	case "chat":
 		err = chat(ctx, args[1:], stdin, stdout)
+	case "kb":
+		err = kb(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -50,4 +54,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 1
 	}
 	return 0
+}
+
+// kb dispatches the knowledge base commands: those that need the store
+// here, the others to kbCommand.
+func kb(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "misses":
+			return kbMisses(ctx, args[1:], stdout)
+		case "export":
+			return kbExport(ctx, args[1:], stdout)
+		}
+	}
+	return kbCommand(ctx, args, stdin, stdout, stderr)
 }
