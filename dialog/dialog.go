@@ -51,7 +51,16 @@ const (
 	MetaCallback = "callback_request"
 	// MetaRating is the satisfaction score a rating message records.
 	MetaRating = "rating"
+	// MetaIntentConfidence, MetaDepartment and MetaUrgency carry the rest
+	// of what the NLU understood of a citizen message.
+	MetaIntentConfidence = "intent_confidence"
+	MetaDepartment       = "department"
+	MetaUrgency          = "urgency"
 )
+
+// DataPriority is the conversation data key flagging an urgent or emergency
+// conversation for top-priority hand-off ("urgent", "emergency").
+const DataPriority = "priority"
 
 // dataDraft keeps a call-back message that still lacks a phone number.
 const dataDraft = "message_draft"
@@ -65,6 +74,14 @@ type Store interface {
 	store.Bus
 }
 
+// Understander is what the bot needs from the NLU layer.
+type Understander interface {
+	Parse(text string, now time.Time) nlu.Result
+	// Confident reports whether the intent and the department are above
+	// the thresholds at which they are right 95% of the time.
+	Confident(r nlu.Result) (intent, department bool)
+}
+
 // Searcher answers questions from the knowledge base.
 type Searcher interface {
 	Search(ctx context.Context, query string, opt knowledge.SearchOptions) (knowledge.Result, error)
@@ -76,6 +93,8 @@ type Config struct {
 	Store Store
 	// Knowledge answers questions. Required.
 	Knowledge Searcher
+	// NLU understands messages. Required.
+	NLU Understander
 	// Channels finds the Sender of channels that push; nil means none do.
 	Channels *channels.Registry
 	// Logger receives operational logs; never message text. Default: discard.
@@ -88,6 +107,7 @@ type Config struct {
 type Bot struct {
 	store     Store
 	kb        Searcher
+	nlu       Understander
 	channels  *channels.Registry
 	log       *slog.Logger
 	latency   *prometheus.HistogramVec
@@ -96,8 +116,8 @@ type Bot struct {
 
 // New returns a bot.
 func New(cfg Config) (*Bot, error) {
-	if cfg.Store == nil || cfg.Knowledge == nil {
-		return nil, errors.New("dialog: Store and Knowledge are required")
+	if cfg.Store == nil || cfg.Knowledge == nil || cfg.NLU == nil {
+		return nil, errors.New("dialog: Store, Knowledge and NLU are required")
 	}
 	if cfg.Channels == nil {
 		cfg.Channels = channels.NewRegistry()
@@ -108,6 +128,7 @@ func New(cfg Config) (*Bot, error) {
 	b := &Bot{
 		store:    cfg.Store,
 		kb:       cfg.Knowledge,
+		nlu:      cfg.NLU,
 		channels: cfg.Channels,
 		log:      cfg.Logger,
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -197,12 +218,17 @@ func (b *Bot) Handle(ctx context.Context, in channels.Inbound, stored func(m sto
 		return b.rate(ctx, conv, in)
 	}
 
-	parse := nlu.ParseText(in.Text)
+	parse := b.nlu.Parse(in.Text, time.Now())
 	msg, dup, err := b.store.Append(ctx, conv.ID, store.Message{
 		ID:   in.ID,
 		From: store.FromCitizen,
 		Text: in.Text,
-		Meta: map[string]string{MetaIntent: string(parse.Intent)},
+		Meta: map[string]string{
+			MetaIntent:           string(parse.Intent),
+			MetaIntentConfidence: strconv.FormatFloat(parse.IntentConfidence, 'f', 2, 64),
+			MetaDepartment:       parse.Department,
+			MetaUrgency:          string(parse.Urgency),
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("dialog: append to %s: %w", conv.ID, err)
@@ -253,32 +279,139 @@ func (b *Bot) answered(ctx context.Context, conv string, seq int64) (bool, error
 
 // respond decides the replies to one citizen message and updates the
 // conversation's state. kind labels the answer latency metric.
-func (b *Bot) respond(ctx context.Context, conv *store.Conversation, msg store.Message, parse nlu.Parse) (replies []store.Message, kind string, err error) {
+func (b *Bot) respond(ctx context.Context, conv *store.Conversation, msg store.Message, u nlu.Result) (replies []store.Message, kind string, err error) {
 	text := strings.TrimSpace(msg.Text)
+	// Danger to life comes first, whatever else the conversation is doing.
+	if u.Urgency == nlu.UrgencyEmergency {
+		if err := b.flag(ctx, conv, nlu.UrgencyEmergency); err != nil {
+			return nil, "", err
+		}
+		b.log.Warn("emergency flagged", "conversation", conv.ID, "numbers", strings.Join(u.EmergencyNumbers, ","))
+		return []store.Message{emergencyReply(u.EmergencyNumbers)}, "emergency", nil
+	}
 	if conv.State == StateLeaveMessage {
 		return b.takeMessage(ctx, conv, msg)
 	}
-	switch {
-	case text == optionLeaveMessage || text == "我要留言":
+	if text == optionLeaveMessage || text == "我要留言" {
 		if err := b.setState(ctx, conv, StateLeaveMessage, ""); err != nil {
 			return nil, "", err
 		}
 		return []store.Message{bot(textLeaveMessage, optionCancel)}, "leave_message", nil
-	case parse.Intent == nlu.IntentGreeting:
-		return []store.Message{bot(textGreeting, topics...)}, "small_talk", nil
-	case parse.Intent == nlu.IntentThanks:
-		return []store.Message{bot(textThanks)}, "small_talk", nil
-	case parse.Intent == nlu.IntentGoodbye:
-		return []store.Message{bot(textGoodbye)}, "small_talk", nil
-	case parse.Intent == nlu.IntentHuman:
-		return []store.Message{bot(textHuman, optionLeaveMessage)}, "human", nil
 	}
-	return b.answer(ctx, text)
+	var urgent []store.Message
+	if u.Urgency == nlu.UrgencyUrgent {
+		if err := b.flag(ctx, conv, nlu.UrgencyUrgent); err != nil {
+			return nil, "", err
+		}
+		urgent = []store.Message{bot(textUrgent)}
+	}
+	intentOK, deptOK := b.nlu.Confident(u)
+	intent := u.Intent
+	if !intentOK {
+		intent = nlu.IntentConsult // not sure: try the knowledge base
+	}
+	dept := ""
+	if deptOK && u.Department != nlu.NotApplicable {
+		dept = u.Department
+	}
+	switch intent {
+	case nlu.IntentGreeting:
+		return append(urgent, bot(textGreeting, topics...)), "small_talk", nil
+	case nlu.IntentThanks:
+		return append(urgent, bot(textThanks)), "small_talk", nil
+	case nlu.IntentGoodbye:
+		return append(urgent, bot(textGoodbye)), "small_talk", nil
+	case nlu.IntentHuman:
+		return append(urgent, bot(textHuman, optionLeaveMessage)), "human", nil
+	case nlu.IntentTicketStatus:
+		return append(urgent, bot(textTicketStatus, optionLeaveMessage)), "ticket_status", nil
+	case nlu.IntentPraise:
+		return append(urgent, bot(textPraise, optionLeaveMessage)), "praise", nil
+	case nlu.IntentComplaint, nlu.IntentReport, nlu.IntentHelp, nlu.IntentSuggestion:
+		// The knowledge base may say how such a matter is handled (欠薪
+		// 怎么投诉); otherwise the appeal is taken down for the staff.
+		answer, kind, err := b.answer(ctx, text, dept)
+		if err != nil {
+			return nil, "", err
+		}
+		if kind == "answer" {
+			answer[0].Options = appendOption(answer[0].Options, optionLeaveMessage)
+			return append(urgent, answer...), kind, err
+		}
+		taken, kind, err := b.takeAppeal(ctx, conv, msg)
+		return append(urgent, taken...), kind, err
+	}
+	answer, kind, err := b.answer(ctx, text, dept)
+	return append(urgent, answer...), kind, err
 }
 
-// answer searches the knowledge base.
-func (b *Bot) answer(ctx context.Context, question string) ([]store.Message, string, error) {
-	res, err := b.kb.Search(ctx, question, knowledge.SearchOptions{})
+// emergencyReply tells the citizen whom to call and what to do.
+func emergencyReply(numbers []string) store.Message {
+	advice := textEmergencyAny
+	if len(numbers) > 0 {
+		if a, ok := emergencyAdvice[numbers[0]]; ok {
+			advice = a
+		}
+	}
+	m := bot(textEmergencyLead + advice + "\n" + textEmergencyTail)
+	m.Meta = map[string]string{MetaUrgency: string(nlu.UrgencyEmergency)}
+	return m
+}
+
+// flag marks the conversation for priority hand-off; an emergency is never
+// lowered to urgent.
+func (b *Bot) flag(ctx context.Context, conv *store.Conversation, level nlu.Urgency) error {
+	if conv.Data[DataPriority] == string(nlu.UrgencyEmergency) {
+		return nil
+	}
+	c, err := b.store.UpdateConversation(ctx, conv.ID, func(c *store.Conversation) error {
+		if c.Data == nil {
+			c.Data = map[string]string{}
+		}
+		if c.Data[DataPriority] != string(nlu.UrgencyEmergency) {
+			c.Data[DataPriority] = string(level)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("dialog: flag %s: %w", conv.ID, err)
+	}
+	*conv = c
+	return nil
+}
+
+// takeAppeal starts recording a complaint, report, request for help or
+// suggestion as a message for the staff, with what the citizen just wrote
+// as its first part.
+func (b *Bot) takeAppeal(ctx context.Context, conv *store.Conversation, msg store.Message) ([]store.Message, string, error) {
+	if len(nlu.Phones(msg.Text)) > 0 {
+		// Everything is there already.
+		if err := b.setState(ctx, conv, StateLeaveMessage, ""); err != nil {
+			return nil, "", err
+		}
+		return b.takeMessage(ctx, conv, msg)
+	}
+	if err := b.setState(ctx, conv, StateLeaveMessage, strings.TrimSpace(msg.Text)); err != nil {
+		return nil, "", err
+	}
+	return []store.Message{bot(textAppeal, optionCancel)}, "appeal", nil
+}
+
+func appendOption(options []string, o string) []string {
+	for _, x := range options {
+		if x == o {
+			return options
+		}
+	}
+	if len(options) >= 3 {
+		options = options[:2]
+	}
+	return append(options, o)
+}
+
+// answer searches the knowledge base; department is a ranking hint.
+func (b *Bot) answer(ctx context.Context, question, department string) ([]store.Message, string, error) {
+	res, err := b.kb.Search(ctx, question, knowledge.SearchOptions{Department: department})
 	if err != nil {
 		b.log.Error("knowledge search failed", "err", err)
 		return []store.Message{bot(textBusy)}, "error", nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hotline12345/hotline/channels"
 	"github.com/hotline12345/hotline/dialog"
+	"github.com/hotline12345/hotline/internal/nlutest"
 	"github.com/hotline12345/hotline/knowledge"
 	"github.com/hotline12345/hotline/nlu"
 	"github.com/hotline12345/hotline/store"
@@ -45,7 +46,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	segOnce.Do(func() { seg, segErr = nlu.NewSegmenter("") })
+	segOnce.Do(func() { seg, segErr = nlu.NewSegmenter("../kb-data/dict.txt") })
 	if segErr != nil {
 		t.Fatal(segErr)
 	}
@@ -59,7 +60,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	bot, err := dialog.New(dialog.Config{Store: st, Knowledge: kb})
+	bot, err := dialog.New(dialog.Config{Store: st, Knowledge: kb, NLU: nlutest.Parser(t, seg)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,5 +203,60 @@ func TestMissesRecorded(t *testing.T) {
 	}
 	if len(misses) != 1 || misses[0].Count != 2 || misses[0].Query != "推荐一只股票，我电话[号码]" {
 		t.Errorf("misses = %+v, want the stock question twice, masked, and not the answered one", misses)
+	}
+}
+
+// TestEmergency: danger to life gets the number to call and what to do at
+// once, and the conversation is flagged for top-priority hand-off, even in
+// the middle of leaving a message.
+func TestEmergency(t *testing.T) {
+	f := newFixture(t)
+	f.say(t, "0", "留言")
+	r := f.say(t, "1", "厨房里煤气味特别大，好像漏气了")
+	if len(r) != 1 || !strings.Contains(r[0].Text, "119") || !strings.Contains(r[0].Text, "不要开关电器") {
+		t.Fatalf("gas leak → %+v, want 119 and what to do", r)
+	}
+	c, _ := f.store.Conversation(context.Background(), f.conv.ID)
+	if c.Data[dialog.DataPriority] != "emergency" {
+		t.Errorf("conversation priority = %q, want emergency", c.Data[dialog.DataPriority])
+	}
+	msgs, _ := f.store.Messages(context.Background(), f.conv.ID, 0, 100)
+	var citizen store.Message
+	for _, m := range msgs {
+		if m.ID == "1" {
+			citizen = m
+		}
+	}
+	if citizen.Meta[dialog.MetaUrgency] != "emergency" {
+		t.Errorf("the citizen's message meta = %v, want urgency emergency for the agents", citizen.Meta)
+	}
+}
+
+// TestAppealTakenDown: a complaint the knowledge base does not answer is
+// taken down for the staff, asking only for what is missing (the phone).
+func TestAppealTakenDown(t *testing.T) {
+	f := newFixture(t)
+	r := f.say(t, "1", "我要投诉楼下烧烤店天天半夜还在营业，吵得人睡不着")
+	if len(r) != 1 || !strings.Contains(r[0].Text, "联系电话") {
+		t.Fatalf("complaint → %+v, want it taken down and the phone asked for", r)
+	}
+	r = f.say(t, "2", "13912345678")
+	if len(r) != 2 || r[0].Meta[dialog.MetaCallback] != "open" || !strings.Contains(r[0].Text, "烧烤店") {
+		t.Fatalf("phone → %+v, want the recorded appeal with the complaint text, then a confirmation", r)
+	}
+}
+
+func TestTicketStatusAndUrgent(t *testing.T) {
+	f := newFixture(t)
+	if r := f.say(t, "1", "我上周反映的问题怎么还没人处理，帮我查下进度"); len(r) != 1 || !strings.Contains(r[0].Text, "工单") {
+		t.Errorf("ticket status → %+v, want an honest answer about ticket lookup", r)
+	}
+	r := f.say(t, "2", "家里水管爆了，水漫到客厅了")
+	if len(r) == 0 || !strings.Contains(r[0].Text, "优先") {
+		t.Errorf("urgent → %+v, want the urgent notice first", r)
+	}
+	c, _ := f.store.Conversation(context.Background(), f.conv.ID)
+	if c.Data[dialog.DataPriority] != "urgent" {
+		t.Errorf("priority = %q, want urgent", c.Data[dialog.DataPriority])
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hotline12345/hotline/channels"
 	"github.com/hotline12345/hotline/dialog"
+	"github.com/hotline12345/hotline/internal/nlutest"
 	"github.com/hotline12345/hotline/knowledge"
 	"github.com/hotline12345/hotline/nlu"
 	"github.com/hotline12345/hotline/store/embedded"
@@ -44,7 +45,7 @@ func benchHandle(b *testing.B, parallel bool) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	bot, err := dialog.New(dialog.Config{Store: st, Knowledge: kb})
+	bot, err := dialog.New(dialog.Config{Store: st, Knowledge: kb, NLU: nlutest.Parser(b, seg)})
 	if err != nil {
 		b.Fatal(err)
 	}

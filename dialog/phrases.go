@@ -12,6 +12,15 @@ const (
 	textGoodbye  = "感谢您使用本市12345政务服务便民热线，祝您生活愉快，再见！"
 	textHuman    = "人工坐席在线接入功能正在建设中，暂时无法为您转接。" +
 		"您可以选择“留言”，留下问题和联系电话，工作人员会在工作时间内与您联系；也可以直接拨打12345热线电话，由话务员为您服务。"
+	textTicketStatus = "在线查询工单进度的功能正在建设中。您可以拨打12345热线电话，提供工单编号和登记时留下的联系电话查询办理进度；" +
+		"也可以选择“留言”，工作人员会在工作时间内与您联系。"
+	textPraise = "感谢您的肯定和鼓励！如需表扬具体的单位或工作人员，请选择“留言”，写明单位、人员和事由，我们会转达给相关部门。"
+	// textAppeal starts taking a complaint, report, request for help or
+	// suggestion as a message for the staff (the work order system
+	// replaces this with a full intake).
+	textAppeal = "您反映的问题需要工作人员登记后转交有关部门办理，我已记下您刚才的描述。" +
+		"为便于工作人员联系您，请补充您的联系电话（手机或座机）；如需补充地点、时间等情况，也请一并写上。如需取消，请回复“取消”。"
+	textUrgent = "您反映的情况比较紧急，已为您优先标记。如情况危及人身安全，请立即拨打110、119或120。"
 
 	textClarify = "您是想问以下哪个问题？请点击选择，或换个说法再描述一下："
 	textNone    = "抱歉，暂时没有找到与您的问题相符的政策答复。您可以：\n" +
@@ -50,3 +59,19 @@ func sourceLine(title, number string) string {
 	}
 	return s + "）"
 }
+
+// Emergency replies: the number to call and what to do until help comes.
+// The first line is the same for all, so the citizen sees it at once.
+var emergencyAdvice = map[string]string{
+	"119": "请立即拨打119火警电话！如闻到燃气味，请立即关闭燃气阀门、打开门窗通风，不要开关电器、不要使用明火或在室内打电话，迅速撤离到室外安全地带后再报警；如发生火情，请用湿毛巾捂住口鼻，弯腰沿安全通道撤离，不要乘坐电梯。",
+	"120": "请立即拨打120急救电话！在等待救护车时，请保持电话畅通，不要随意搬动伤者，按急救调度员的指导进行处置。",
+	"110": "请立即拨打110报警电话！请先确保自身和他人安全，远离危险，有人受伤时同时拨打120。",
+	"122": "请立即拨打122交通事故报警电话，有人受伤时同时拨打120！请开启危险报警闪光灯，在来车方向设置警告标志，人员撤离到路边安全地带。",
+}
+
+const (
+	textEmergencyLead = "【紧急提示】您描述的情况可能危及生命安全。"
+	// textEmergencyAny is for an emergency without a recognised kind.
+	textEmergencyAny  = "请立即拨打110（报警）、119（火警）或120（急救）！请先确保自身安全，远离危险。"
+	textEmergencyTail = "12345热线不能代替紧急救援。您的情况已按紧急事项标记，如还需其他帮助，请继续留言。"
+)

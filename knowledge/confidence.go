@@ -1,9 +1,12 @@
 package knowledge
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hotline12345/hotline/nlu"
@@ -24,18 +27,26 @@ import (
 // w sums gram weights: idf over entries, ln(1+N/df), a gram no entry has
 // weighing as much as the rarest one (so off-topic words pull confidence
 // down) and bigrams half as much as unigrams (a shared bigram is also two
-// shared unigrams). The constants were chosen on kb-data/eval (doc.go).
+// shared unigrams). The shares are in weights; they were chosen on the
+// tuning half of kb-data/eval (docs/KNOWLEDGE.md).
 const (
-	bagShare      = 0.85
-	phrasingShare = 0.25
-	answerWeight  = 0.5
-	relShare      = 0.2
-	bigramWeight  = 0.5
-	maxPhrasings  = 62 // question + similar tracked per entry; more are ignored
-	bitInTexts    = 62
-	bitInAnswer   = 63
-	unknownGram   = -1
+	maxPhrasings = 62 // question + similar tracked per entry; more are ignored
+	bitInTexts   = 62
+	bitInAnswer  = 63
+	unknownGram  = -1
 )
+
+// weights are the shares of the confidence formula and the query boosts.
+type weights struct {
+	bagShare, phrasingShare, answerWeight, relShare float64
+	// bigram is a bigram's weight relative to a unigram's.
+	bigram float64
+	// boost overrides a field's boost from the layout, by field name.
+	boost map[string]float64
+}
+
+// defaultWeights are the shipped weights.
+var defaultWeights = weights{bagShare: 0.85, phrasingShare: 0.25, answerWeight: 0.5, relShare: 0.4, bigram: 0.25}
 
 // gram is one unigram or bigram of a text's content.
 type gram struct {
@@ -81,7 +92,7 @@ func grams(runs [][]string) []gram {
 		for i, u := range run {
 			out = append(out, gram{text: u})
 			if i > 0 {
-				out = append(out, gram{text: run[i-1] + u, bigram: true})
+				out = append(out, gram{text: run[i-1] + "\x1f" + u, bigram: true})
 			}
 		}
 	}
@@ -97,10 +108,85 @@ var isFiller = func() map[string]bool {
 }()
 
 // vocabulary numbers the grams of all entries and knows their weights.
+// Grams are never forgotten (an edited-away gram keeps its id with df 0);
+// it is guarded by Base.mu.
 type vocabulary struct {
-	ids     map[string]int32
-	weights []float64 // by id
-	unseen  float64   // unigram weight of a gram no entry has
+	ids          map[string]int32
+	bigram       []bool    // by id
+	df           []int32   // by id: entries whose texts (not answer) have it
+	adf          []int32   // by id: entries whose answer has it
+	weights      []float64 // by id: idf, before the bigram factor
+	n            int       // entries counted in df
+	unseen       float64   // weight of a gram no entry's texts have
+	bigramFactor float64   // weight factor of bigrams
+}
+
+func (v *vocabulary) init() { v.ids = map[string]int32{} }
+
+// intern returns g's id, numbering it if new.
+func (v *vocabulary) intern(g gram) int32 {
+	id, ok := v.ids[g.text]
+	if !ok {
+		id = int32(len(v.df))
+		v.ids[g.text] = id
+		v.bigram = append(v.bigram, g.bigram)
+		v.df = append(v.df, 0)
+		v.adf = append(v.adf, 0)
+		v.weights = append(v.weights, 0)
+	}
+	return id
+}
+
+// reweigh recomputes the weights after df or n changed.
+func (v *vocabulary) reweigh() {
+	v.unseen = math.Log(1 + float64(max(v.n, 1)))
+	for id, d := range v.df {
+		if d > 0 {
+			v.weights[id] = math.Log(1 + float64(v.n)/float64(d))
+		} else {
+			v.weights[id] = v.unseen // answer-only or forgotten: as rare as can be
+		}
+	}
+}
+
+// weight is the weight of a gram id with its bigram factor.
+func (v *vocabulary) weight(id int32) float64 {
+	if v.bigram[id] {
+		return v.weights[id] * v.bigramFactor
+	}
+	return v.weights[id]
+}
+
+// termDF estimates how many entries have term (a character unit or a
+// word) in their texts, or in their answer: exact for one or two character
+// units, the least of its bigrams' for a longer word (an upper bound), 0
+// for a term no entry has.
+func (v *vocabulary) termDF(term string, answer bool) int {
+	df := v.df
+	if answer {
+		df = v.adf
+	}
+	lookup := func(key string) int {
+		if id, ok := v.ids[key]; ok {
+			return int(df[id])
+		}
+		return 0
+	}
+	us := charUnits([]byte(term))
+	switch len(us) {
+	case 0:
+		return 0
+	case 1:
+		return lookup(us[0].term)
+	}
+	least := -1
+	for i := 1; i < len(us); i++ {
+		d := lookup(us[i-1].term + "\x1f" + us[i].term)
+		if least < 0 || d < least {
+			least = d
+		}
+	}
+	return least
 }
 
 // queryGrams are a query's distinct grams as ids (unknownGram for grams no
@@ -120,14 +206,14 @@ func (v *vocabulary) query(gs []gram) queryGrams {
 		}
 		seen[g.text] = true
 		id, ok := v.ids[g.text]
-		w := v.unseen
+		var w float64
 		if ok {
-			w = v.weights[id]
+			w = v.weight(id)
 		} else {
-			id = unknownGram
-		}
-		if g.bigram {
-			w *= bigramWeight
+			id, w = unknownGram, v.unseen
+			if g.bigram {
+				w *= v.bigramFactor
+			}
 		}
 		q.ids = append(q.ids, id)
 		q.weights = append(q.weights, w)
@@ -136,121 +222,191 @@ func (v *vocabulary) query(gs []gram) queryGrams {
 	return q
 }
 
-// entryGrams is what confidence needs of one entry: per gram id a bit set
-// of the phrasings (bits 0..61) that have it, bitInTexts when question,
-// similar, keywords or tags have it, bitInAnswer when the answer does; and
-// the weight of each phrasing.
+// entryGrams is what confidence needs of one entry: its distinct gram ids,
+// sorted, and per id a bit set of the phrasings (bits 0..61, question
+// first) that have it, bitInTexts when question, similar, keywords or tags
+// have it, bitInAnswer when the answer does. Slices rather than a map: a
+// 100,000-entry base holds tens of millions of them.
 type entryGrams struct {
-	bits      map[int32]uint64
-	phrasings []float64
+	ids       []int32
+	bits      []uint64
+	phrasings int
 }
 
-// prepare computes validity, the vocabulary, entry grams and neighbours.
-func (b *Base) prepare() error {
-	seg := b.cfg.Segmenter
-	n := len(b.entries)
-	b.validity = make([]validity, n)
-	b.grams = make([]entryGrams, n)
+// find returns the bits of gram id, 0 when the entry lacks it.
+func (eg *entryGrams) find(id int32) uint64 {
+	lo, hi := 0, len(eg.ids)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if eg.ids[m] < id {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(eg.ids) && eg.ids[lo] == id {
+		return eg.bits[lo]
+	}
+	return 0
+}
 
-	type texts struct {
-		phrasings [][]gram
-		other     []gram // keywords and tags
-		answer    []gram
-	}
-	all := make([]texts, n)
-	df := map[string]int{}
-	for i, e := range b.entries {
-		var err error
-		if b.validity[i].from, err = parseDay(e.EffectiveFrom); err != nil {
-			return fmt.Errorf("%w: %s: effective_from: %v", ErrInvalid, e.ID, err)
-		}
-		if b.validity[i].until, err = parseDay(e.Expires); err != nil {
-			return fmt.Errorf("%w: %s: expires: %v", ErrInvalid, e.ID, err)
-		}
-		t := &all[i]
-		for k, p := range append([]string{e.Question}, e.Similar...) {
-			if k < maxPhrasings {
-				t.phrasings = append(t.phrasings, grams(contentRuns(seg, p)))
-			}
-		}
-		for _, k := range append(slices.Clone(e.Keywords), e.Tags...) {
-			t.other = append(t.other, grams(contentRuns(seg, k))...)
-		}
-		t.answer = grams(contentRuns(seg, e.Answer))
+// prepared is an entry analyzed for confidence, before its grams are
+// numbered: the slow part of adding an entry, done without holding Base.mu.
+type prepared struct {
+	entry     Entry
+	valid     validity
+	phrasings [][]gram
+	other     []gram // keywords and tags
+	answer    []gram
+	terms     []string
+}
 
-		seen := map[string]bool{}
-		for _, gs := range append(slices.Clone(t.phrasings), t.other) {
-			for _, g := range gs {
-				seen[g.text] = true
-			}
-		}
-		for g := range seen {
-			df[g]++
+// prepare analyzes one entry; seg and syn as configured.
+func prepare(seg *nlu.Segmenter, syn *Synonyms, e Entry) (prepared, error) {
+	p := prepared{entry: e}
+	var err error
+	if p.valid.from, err = parseDay(e.EffectiveFrom); err != nil {
+		return p, &Problem{File: e.File, Line: e.Line, ID: e.ID, Field: "effective_from", Msg: fmt.Sprintf("%s: effective_from: %v", e.ID, err)}
+	}
+	if p.valid.until, err = parseDay(e.Expires); err != nil {
+		return p, &Problem{File: e.File, Line: e.Line, ID: e.ID, Field: "expires", Msg: fmt.Sprintf("%s: expires: %v", e.ID, err)}
+	}
+	text := func(s string) []gram { return grams(contentRuns(seg, syn.Rewrite(s))) }
+	for k, ph := range append([]string{e.Question}, e.Similar...) {
+		if k < maxPhrasings && ph != "" {
+			p.phrasings = append(p.phrasings, text(ph))
 		}
 	}
+	for _, list := range [][]string{e.Keywords, e.Tags} {
+		for _, k := range list {
+			p.other = append(p.other, text(k)...)
+			if t := syn.Rewrite(k); t != "" && !slices.Contains(p.terms, t) {
+				p.terms = append(p.terms, t)
+			}
+		}
+	}
+	p.answer = text(e.Answer)
+	return p, nil
+}
 
-	v := &vocabulary{ids: make(map[string]int32, len(df)), unseen: math.Log(1 + float64(n))}
-	intern := func(g string) int32 {
-		id, ok := v.ids[g]
-		if !ok {
-			id = int32(len(v.weights))
-			v.ids[g] = id
-			w := v.unseen // answer-only grams: as rare as can be
-			if d := df[g]; d > 0 {
-				w = math.Log(1 + float64(n)/float64(d))
+// prepareAll prepares entries on all CPUs, in order.
+func (b *Base) prepareAll(entries []Entry) ([]prepared, error) {
+	out := make([]prepared, len(entries))
+	errs := make([]error, len(entries))
+	workers := min(runtime.GOMAXPROCS(0), max(len(entries)/64, 1))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(entries); i += workers {
+				out[i], errs[i] = prepare(b.cfg.Segmenter, b.synonyms(), entries[i])
 			}
-			v.weights = append(v.weights, w)
-		}
-		return id
+		})
 	}
-	weight := func(g gram) float64 {
-		w := v.weights[v.ids[g.text]]
-		if g.bigram {
-			w *= bigramWeight
-		}
-		return w
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	for i := range all {
-		eg := entryGrams{bits: map[int32]uint64{}}
-		for k, gs := range all[i].phrasings {
-			total := 0.0
-			for _, g := range gs {
-				id := intern(g.text)
-				if eg.bits[id]&(1<<k) == 0 {
-					eg.bits[id] |= 1<<k | 1<<bitInTexts
-					total += weight(g)
-				}
-			}
-			eg.phrasings = append(eg.phrasings, total)
-		}
-		for _, g := range all[i].other {
-			eg.bits[intern(g.text)] |= 1 << bitInTexts
-		}
-		for _, g := range all[i].answer {
-			eg.bits[intern(g.text)] |= 1 << bitInAnswer
-		}
-		b.grams[i] = eg
+	return out, nil
+}
+
+// synonyms are the synonyms the layout applies.
+func (b *Base) synonyms() *Synonyms {
+	if b.layout.synonyms {
+		return b.cfg.Synonyms
 	}
-	b.vocab = v
-	b.neighbours = neighbours(b.entries)
 	return nil
 }
 
-// coverage is how much of the query entry i's texts contain (see the
-// comment at the top of this file).
-func (b *Base) coverage(q queryGrams, i int) float64 {
+// install adds a prepared entry (whose id the base does not have) to the
+// slots, the vocabulary and the term lists; the caller holds mu
+// exclusively and calls vocab.reweigh when done.
+func (b *Base) install(p prepared) {
+	bits := map[int32]uint64{}
+	for k, gs := range p.phrasings {
+		for _, g := range gs {
+			bits[b.vocab.intern(g)] |= 1<<k | 1<<bitInTexts
+		}
+	}
+	for _, g := range p.other {
+		bits[b.vocab.intern(g)] |= 1 << bitInTexts
+	}
+	for _, g := range p.answer {
+		bits[b.vocab.intern(g)] |= 1 << bitInAnswer
+	}
+	eg := entryGrams{ids: make([]int32, 0, len(bits)), bits: make([]uint64, 0, len(bits)), phrasings: len(p.phrasings)}
+	for id := range bits {
+		eg.ids = append(eg.ids, id)
+	}
+	slices.Sort(eg.ids)
+	for _, id := range eg.ids {
+		eg.bits = append(eg.bits, bits[id])
+		if bits[id]&(1<<bitInTexts) != 0 {
+			b.vocab.df[id]++
+		}
+		if bits[id]&(1<<bitInAnswer) != 0 {
+			b.vocab.adf[id]++
+		}
+	}
+	b.vocab.n++
+
+	var i int32
+	if n := len(b.free); n > 0 {
+		i, b.free = b.free[n-1], b.free[:n-1]
+	} else {
+		i = int32(len(b.slots))
+		b.slots = append(b.slots, slot{})
+	}
+	b.slots[i] = slot{live: true, entry: p.entry, valid: p.valid, grams: eg, terms: p.terms}
+	b.byID[p.entry.ID] = i
+	for _, t := range p.terms {
+		b.byTerm[t] = append(b.byTerm[t], i)
+	}
+}
+
+// uninstall removes the entry in slot i; the caller holds mu exclusively
+// and calls vocab.reweigh when done.
+func (b *Base) uninstall(i int32) {
+	s := &b.slots[i]
+	for k, id := range s.grams.ids {
+		if s.grams.bits[k]&(1<<bitInTexts) != 0 {
+			b.vocab.df[id]--
+		}
+		if s.grams.bits[k]&(1<<bitInAnswer) != 0 {
+			b.vocab.adf[id]--
+		}
+	}
+	b.vocab.n--
+	for _, t := range s.terms {
+		list := b.byTerm[t]
+		if j := slices.Index(list, i); j >= 0 {
+			list = slices.Delete(list, j, j+1)
+		}
+		if len(list) == 0 {
+			delete(b.byTerm, t)
+		} else {
+			b.byTerm[t] = list
+		}
+	}
+	delete(b.byID, s.entry.ID)
+	*s = slot{}
+	b.free = append(b.free, i)
+}
+
+// coverage is how much of the query slot i's texts contain (see the
+// comment at the top of this file). The caller holds mu.
+func (b *Base) coverage(q queryGrams, i int32) float64 {
 	if q.total == 0 {
 		return 0
 	}
-	eg := &b.grams[i]
-	var shared [maxPhrasings]float64
+	eg := &b.slots[i].grams
+	var shared, totals [maxPhrasings]float64
 	bag := 0.0
 	for k, id := range q.ids {
 		if id == unknownGram {
 			continue
 		}
-		bits, ok := eg.bits[id]
-		if !ok {
+		bits := eg.find(id)
+		if bits == 0 {
 			continue
 		}
 		w := q.weights[k]
@@ -258,7 +414,7 @@ func (b *Base) coverage(q queryGrams, i int) float64 {
 		case bits&(1<<bitInTexts) != 0:
 			bag += w
 		case bits&(1<<bitInAnswer) != 0:
-			bag += answerWeight * w
+			bag += b.w.answerWeight * w
 		}
 		for p := range eg.phrasings {
 			if bits&(1<<p) != 0 {
@@ -266,58 +422,32 @@ func (b *Base) coverage(q queryGrams, i int) float64 {
 			}
 		}
 	}
-	best := 0.0
-	for p, total := range eg.phrasings {
-		if total > 0 {
-			best = max(best, (1-phrasingShare)*shared[p]/q.total+phrasingShare*shared[p]/total)
+	for k, id := range eg.ids {
+		bits := eg.bits[k] & (1<<maxPhrasings - 1)
+		if bits == 0 {
+			continue
+		}
+		w := b.vocab.weight(id)
+		for p := range eg.phrasings {
+			if bits&(1<<p) != 0 {
+				totals[p] += w
+			}
 		}
 	}
-	return (1-bagShare)*best + bagShare*bag/q.total
+	best := 0.0
+	for p := range eg.phrasings {
+		if totals[p] > 0 {
+			best = max(best, (1-b.w.phrasingShare)*shared[p]/q.total+b.w.phrasingShare*shared[p]/totals[p])
+		}
+	}
+	return (1-b.w.bagShare)*best + b.w.bagShare*bag/q.total
 }
 
 // confidence is coverage scaled a little by the hit's index score relative
 // to the best one, clamped to 0..1.
-func confidence(coverage, relScore float64) float64 {
-	c := coverage * ((1 - relShare) + relShare*relScore)
+func (w *weights) confidence(coverage, relScore float64) float64 {
+	c := coverage * ((1 - w.relShare) + w.relShare*relScore)
 	return min(max(c, 0), 1)
-}
-
-// neighbours lists, per entry, the other entries of its department or
-// sharing a tag: most shared tags first, then same department, then file
-// order.
-func neighbours(entries []Entry) [][]int {
-	out := make([][]int, len(entries))
-	for i, e := range entries {
-		type cand struct{ j, tags, dept int }
-		var cands []cand
-		for j, o := range entries {
-			if j == i {
-				continue
-			}
-			c := cand{j: j}
-			for _, t := range o.Tags {
-				if slices.Contains(e.Tags, t) {
-					c.tags++
-				}
-			}
-			if o.Department == e.Department {
-				c.dept = 1
-			}
-			if c.tags > 0 || c.dept > 0 {
-				cands = append(cands, c)
-			}
-		}
-		slices.SortStableFunc(cands, func(a, b cand) int {
-			if a.tags != b.tags {
-				return b.tags - a.tags
-			}
-			return b.dept - a.dept
-		})
-		for _, c := range cands {
-			out[i] = append(out[i], c.j)
-		}
-	}
-	return out
 }
 
 // parseDay parses YYYY-MM-DD as a UTC date; "" is the zero time.

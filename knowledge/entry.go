@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,6 +91,19 @@ var entryKeys = map[string]bool{
 // joined into one error that matches ErrInvalid. Entries come back in file
 // order with surrounding whitespace trimmed.
 func LoadDir(dir string) ([]Entry, error) {
+	entries, problems, err := loadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
+	}
+	return entries, nil
+}
+
+// loadDir is LoadDir returning the good entries along with the problems;
+// err is for what stops reading (no directory, unreadable file).
+func loadDir(dir string) ([]Entry, []error, error) {
 	root := filepath.Join(dir, "kb")
 	var files []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -102,10 +116,10 @@ func LoadDir(dir string) ([]Entry, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("knowledge: load %s: %w", root, err)
+		return nil, nil, fmt.Errorf("knowledge: load %s: %w", root, err)
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("%w: %s: no *.yaml files", ErrInvalid, root)
+		return nil, nil, fmt.Errorf("%w: %s: no *.yaml files", ErrInvalid, root)
 	}
 
 	var (
@@ -115,17 +129,14 @@ func LoadDir(dir string) ([]Entry, error) {
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
-			return nil, fmt.Errorf("knowledge: load %s: %w", f, err)
+			return nil, nil, fmt.Errorf("knowledge: load %s: %w", f, err)
 		}
 		es, ps := parseFile(f, data)
 		entries = append(entries, es...)
 		problems = append(problems, ps...)
 	}
 	problems = append(problems, checkUnique(entries)...)
-	if len(problems) > 0 {
-		return nil, errors.Join(problems...)
-	}
-	return entries, nil
+	return entries, problems, nil
 }
 
 // parseFile decodes one file's entries; entries with problems are left out.
@@ -177,11 +188,11 @@ func parseFile(file string, data []byte) ([]Entry, []error) {
 // parseEntry decodes and checks one entry node.
 func parseEntry(file string, item *yaml.Node) (Entry, []error) {
 	var problems []error
-	add := func(line int, format string, args ...any) {
-		problems = append(problems, &Problem{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	add := func(line int, id, field, format string, args ...any) {
+		problems = append(problems, &Problem{File: file, Line: line, ID: id, Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
 	if item.Kind != yaml.MappingNode {
-		add(item.Line, "entry: want a mapping")
+		add(item.Line, "", "", "entry: want a mapping")
 		return Entry{}, problems
 	}
 
@@ -190,15 +201,9 @@ func parseEntry(file string, item *yaml.Node) (Entry, []error) {
 	for i := 0; i+1 < len(item.Content); i += 2 {
 		key := item.Content[i]
 		if !entryKeys[key.Value] {
-			add(key.Line, "unknown key %q", key.Value)
+			add(key.Line, "", key.Value, "unknown key %q", key.Value)
 		}
 		lines[key.Value] = key.Line
-	}
-	at := func(key string) int {
-		if l, ok := lines[key]; ok {
-			return l
-		}
-		return item.Line
 	}
 
 	var e Entry
@@ -207,19 +212,59 @@ func parseEntry(file string, item *yaml.Node) (Entry, []error) {
 	}
 	e.File, e.Line = file, item.Line
 	trimEntry(&e)
+	for _, is := range checkEntry(e) {
+		line := item.Line
+		key, _, _ := strings.Cut(is.field, ".")
+		if l, ok := lines[key]; ok {
+			line = l
+		}
+		add(line, e.ID, is.field, "%s", is.msg)
+	}
+	return e, problems
+}
 
+// ValidateEntry checks one entry with the rules LoadDir applies to every
+// entry of a file (required fields, id and department format, at least
+// MinSimilar phrasings, URL and dates), after trimming surrounding
+// whitespace as LoadDir does. It does not check uniqueness: that needs the
+// rest of the base (Apply checks it). The problems are *Problem values
+// joined into one error matching ErrInvalid; they carry e.File and e.Line
+// when the entry has them.
+func ValidateEntry(e Entry) error {
+	e = cloneEntry(e)
+	trimEntry(&e)
+	var problems []error
+	for _, is := range checkEntry(e) {
+		problems = append(problems, &Problem{File: e.File, Line: e.Line, ID: e.ID, Field: is.field, Msg: is.msg})
+	}
+	return errors.Join(problems...)
+}
+
+// issue is one problem of an entry, about one field.
+type issue struct {
+	field string // "similar", "source.url"; "" for the whole entry
+	msg   string
+}
+
+// checkEntry applies the per-entry rules to a trimmed entry. Messages start
+// with the entry's id so that a list of them reads on its own.
+func checkEntry(e Entry) []issue {
+	var out []issue
 	name := e.ID
 	if name == "" {
 		name = "entry"
 	}
+	add := func(field, format string, args ...any) {
+		out = append(out, issue{field: field, msg: name + ": " + fmt.Sprintf(format, args...)})
+	}
 	switch {
 	case e.ID == "":
-		add(at("id"), "entry: id is required")
+		out = append(out, issue{field: "id", msg: "entry: id is required"})
 	case !idPattern.MatchString(e.ID):
-		add(at("id"), "%s: id %q: want lowercase ascii letters, digits, '-' and '_'", name, e.ID)
+		add("id", "id %q: want lowercase ascii letters, digits, '-' and '_'", e.ID)
 	}
 	if e.Question == "" {
-		add(at("question"), "%s: question is required", name)
+		add("question", "question is required")
 	}
 	nonEmpty := 0
 	for _, s := range e.Similar {
@@ -228,26 +273,26 @@ func parseEntry(file string, item *yaml.Node) (Entry, []error) {
 		}
 	}
 	if nonEmpty != len(e.Similar) {
-		add(at("similar"), "%s: similar: empty phrasing", name)
+		add("similar", "similar: empty phrasing")
 	}
 	if nonEmpty < MinSimilar {
-		add(at("similar"), "%s: similar: want at least %d phrasings, got %d", name, MinSimilar, nonEmpty)
+		add("similar", "similar: want at least %d phrasings, got %d", MinSimilar, nonEmpty)
 	}
 	if e.Answer == "" {
-		add(at("answer"), "%s: answer is required", name)
+		add("answer", "answer is required")
 	}
 	switch {
 	case e.Department == "":
-		add(at("department"), "%s: department is required", name)
+		add("department", "department is required")
 	case !deptPattern.MatchString(e.Department):
-		add(at("department"), "%s: department %q: want a department code like social_security", name, e.Department)
+		add("department", "department %q: want a department code like social_security", e.Department)
 	}
 	if e.Source.Title == "" {
-		add(at("source"), "%s: source.title is required", name)
+		add("source.title", "source.title is required")
 	}
 	if e.Source.URL != "" {
 		if u, err := url.Parse(e.Source.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			add(at("source"), "%s: source.url %q: want an http(s) URL", name, e.Source.URL)
+			add("source.url", "source.url %q: want an http(s) URL", e.Source.URL)
 		}
 	}
 	dates := map[string]time.Time{}
@@ -259,17 +304,26 @@ func parseEntry(file string, item *yaml.Node) (Entry, []error) {
 		}
 		t, err := time.Parse(dateLayout, d.val)
 		if err != nil {
-			add(at(d.key), "%s: %s %q: want YYYY-MM-DD", name, d.key, d.val)
+			add(d.key, "%s %q: want YYYY-MM-DD", d.key, d.val)
 			continue
 		}
 		dates[d.key] = t
 	}
 	if from, ok := dates["effective_from"]; ok {
 		if until, ok := dates["expires"]; ok && until.Before(from) {
-			add(at("expires"), "%s: expires %s is before effective_from %s", name, e.Expires, e.EffectiveFrom)
+			add("expires", "expires %s is before effective_from %s", e.Expires, e.EffectiveFrom)
 		}
 	}
-	return e, problems
+	return out
+}
+
+// cloneEntry copies e with its own slices, so that the copy can be changed
+// (trimmed) without touching the caller's entry.
+func cloneEntry(e Entry) Entry {
+	e.Similar = slices.Clone(e.Similar)
+	e.Tags = slices.Clone(e.Tags)
+	e.Keywords = slices.Clone(e.Keywords)
+	return e
 }
 
 // trimEntry trims surrounding whitespace from every text field.
@@ -295,13 +349,13 @@ func checkUnique(entries []Entry) []error {
 	for i := range entries {
 		e := &entries[i]
 		if first, ok := ids[e.ID]; ok {
-			problems = append(problems, &Problem{File: e.File, Line: e.Line,
+			problems = append(problems, &Problem{File: e.File, Line: e.Line, ID: e.ID, Field: "id",
 				Msg: fmt.Sprintf("duplicate id %q (first at %s:%d)", e.ID, first.File, first.Line)})
 		} else {
 			ids[e.ID] = e
 		}
 		if first, ok := questions[e.Question]; ok {
-			problems = append(problems, &Problem{File: e.File, Line: e.Line,
+			problems = append(problems, &Problem{File: e.File, Line: e.Line, ID: e.ID, Field: "question",
 				Msg: fmt.Sprintf("%s: duplicate question %q (first in %s at %s:%d)", e.ID, e.Question, first.ID, first.File, first.Line)})
 		} else {
 			questions[e.Question] = e

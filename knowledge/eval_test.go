@@ -1,202 +1,244 @@
 package knowledge
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// evalRow is one line of kb-data/eval/*.tsv: a query and the id expected to
-// answer it ("none": out of scope).
-type evalRow struct {
-	query, want string
-}
-
-// readEval reads a TSV eval file with a header line; ok is false when the
-// file does not exist.
-func readEval(tb testing.TB, name string) (rows []evalRow, ok bool) {
+// realEval loads ../kb-data/kb with its synonyms and reads every
+// ../kb-data/eval/*.tsv, skipping the test when they are missing.
+func realEval(tb testing.TB) ([]Entry, *Synonyms, []EvalQuery) {
 	tb.Helper()
-	f, err := os.Open(filepath.Join(kbData, "eval", name))
-	if os.IsNotExist(err) {
-		return nil, false
+	entries := realEntries(tb)
+	files, _ := filepath.Glob(filepath.Join(kbData, "eval", "*.tsv"))
+	if len(files) == 0 {
+		tb.Skip("no kb-data/eval/*.tsv")
 	}
+	qs, err := ReadEvalFiles(files...)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimRight(sc.Text(), "\r")
-		if line == 1 || strings.TrimSpace(text) == "" || strings.HasPrefix(text, "#") {
-			continue
-		}
-		query, want, found := strings.Cut(text, "\t")
-		if !found {
-			tb.Fatalf("%s:%d: want query<TAB>expected_id", name, line)
-		}
-		rows = append(rows, evalRow{strings.TrimSpace(query), strings.TrimSpace(want)})
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return rows, true
+	return entries, realSynonyms(tb), qs
 }
 
-// evalStats are the figures the package doc reports.
-type evalStats struct {
-	inScope, outScope int
-	top1, top3        int // in scope: expected id first / in the first three hits
-	answered          int // in scope: decision answer
-	answeredRight     int // in scope: decision answer with the expected id
-	clarified         int // in scope: decision clarify with the expected id among the hits
-	falseAnswers      int // out of scope: decision answer
-	oosClarified      int // out of scope: decision clarify
-	misses            []string
-}
-
-func (s evalStats) String() string {
-	in, out := float64(max(s.inScope, 1)), float64(max(s.outScope, 1))
-	return fmt.Sprintf("in-scope %d: Recall@1 %.3f, Recall@3 %.3f, answered %.3f (right %.3f, wrong %.3f), clarify-with-right %.3f; "+
-		"out-of-scope %d: false answers %.3f, clarify %.3f",
-		s.inScope, float64(s.top1)/in, float64(s.top3)/in, float64(s.answered)/in, float64(s.answeredRight)/in,
-		float64(s.answered-s.answeredRight)/in, float64(s.clarified)/in,
-		s.outScope, float64(s.falseAnswers)/out, float64(s.oosClarified)/out)
-}
-
-func evaluate(tb testing.TB, b *Base, rows []evalRow) evalStats {
-	tb.Helper()
-	var s evalStats
-	for _, r := range rows {
-		res, err := b.Search(context.Background(), r.query, SearchOptions{})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if r.want == "none" {
-			s.outScope++
-			switch res.Decision {
-			case DecisionAnswer:
-				s.falseAnswers++
-				s.misses = append(s.misses, fmt.Sprintf("OOS answered %q -> %s (%.2f)", r.query, res.Hits[0].Entry.ID, res.Hits[0].Confidence))
-			case DecisionClarify:
-				s.oosClarified++
-			}
-			continue
-		}
-		s.inScope++
-		rank := -1
-		for i, h := range res.Hits {
-			if h.Entry.ID == r.want {
-				rank = i
-				break
-			}
-		}
-		if rank == 0 {
-			s.top1++
-		}
-		if rank >= 0 && rank < 3 {
-			s.top3++
-		}
-		switch res.Decision {
-		case DecisionAnswer:
-			s.answered++
-			if rank == 0 {
-				s.answeredRight++
-			}
-		case DecisionClarify:
-			if rank >= 0 {
-				s.clarified++
-			}
-		}
-		if rank != 0 || res.Decision != DecisionAnswer {
-			got := "-"
-			if len(res.Hits) > 0 {
-				got = fmt.Sprintf("%s (%.2f)", res.Hits[0].Entry.ID, res.Hits[0].Confidence)
-			}
-			s.misses = append(s.misses, fmt.Sprintf("%s rank %d %q want %s got %s", res.Decision, rank, r.query, r.want, got))
-		}
-	}
-	return s
+func describe(r EvalReport) string {
+	return fmt.Sprintf("in scope %d: Recall@1 %.3f, Recall@3 %.3f, MRR %.3f, answered right %d wrong %d, clarified right %d wrong %d, none %d; "+
+		"out of scope %d: false answers %d (%.3f), clarified %d",
+		r.InScope, r.RecallAt1, r.RecallAt3, r.MRR, r.AnsweredRight, r.AnsweredWrong, r.ClarifiedRight, r.ClarifiedWrong, r.NoneInScope,
+		r.OutOfScope, r.FalseAnswers, r.FalseAnswerRate, r.ClarifiedOOS)
 }
 
 // TestEvalRealKB measures the real knowledge base on kb-data/eval and
-// guards the figures in the package doc. Run with -v to see them.
+// guards the figures in docs/KNOWLEDGE.md. Run with -v to see them and the
+// misses.
 func TestEvalRealKB(t *testing.T) {
-	entries := realEntries(t)
-	para, ok1 := readEval(t, "paraphrase.tsv")
-	oos, ok2 := readEval(t, "out_of_scope.tsv")
-	if !ok1 || !ok2 {
-		t.Skip("kb-data/eval/paraphrase.tsv or out_of_scope.tsv missing")
+	t.Parallel()
+	entries, syn, qs := realEval(t)
+	b := openTest(t, entries, Config{Synonyms: syn})
+	outcomes, r, err := Evaluate(context.Background(), b, qs, 10)
+	if err != nil {
+		t.Fatal(err)
 	}
-	b := openTest(t, entries, Config{})
-	s := evaluate(t, b, append(para, oos...))
-	t.Logf("%d entries; %v", b.Len(), s)
+	t.Logf("%d entries; all: %s", b.Len(), describe(r))
+	t.Logf("report half: %s", describe(Summarize(Split(outcomes, ReportHalf))))
 	if testing.Verbose() {
-		for _, m := range s.misses {
-			t.Log(m)
+		for _, o := range outcomes {
+			if (o.Want == OutOfScope) != (o.Decision == DecisionNone) || (o.Want != OutOfScope && o.Rank != 1) {
+				top := "-"
+				if len(o.Hits) > 0 {
+					top = fmt.Sprintf("%s %.2f", o.Hits[0].ID, o.Hits[0].Confidence)
+				}
+				if len(o.Hits) > 1 {
+					top += fmt.Sprintf(", %s %.2f", o.Hits[1].ID, o.Hits[1].Confidence)
+				}
+				t.Logf("%-7s rank %d %q want %s; top %s", o.Decision, o.Rank, o.Query, o.Want, top)
+			}
 		}
 	}
-	in, out := float64(max(s.inScope, 1)), float64(max(s.outScope, 1))
-	if r1 := float64(s.top1) / in; r1 < 0.80 {
-		t.Errorf("Recall@1 = %.3f, want >= 0.80", r1)
+	// Regression guards a little below the measured figures
+	// (docs/KNOWLEDGE.md); the issue's targets (Recall@1 0.90, Recall@3
+	// 0.97) are not met by lexical retrieval on this set.
+	if r.RecallAt1 < 0.83 {
+		t.Errorf("Recall@1 = %.3f, want >= 0.83", r.RecallAt1)
 	}
-	if wa := float64(s.answered-s.answeredRight) / in; wa > 0.03 {
-		t.Errorf("wrong-answer rate = %.3f, want <= 0.03", wa)
+	if r.RecallAt3 < 0.94 {
+		t.Errorf("Recall@3 = %.3f, want >= 0.94", r.RecallAt3)
 	}
-	if fa := float64(s.falseAnswers) / out; fa > 0.06 {
-		t.Errorf("false-answer rate = %.3f, want <= 0.06", fa)
+	if r.FalseAnswerRate > MaxFalseAnswerRate {
+		t.Errorf("false-answer rate = %.3f, want <= %.2f", r.FalseAnswerRate, MaxFalseAnswerRate)
+	}
+	if wrong := float64(r.AnsweredWrong) / float64(max(r.InScope, 1)); wrong > 0.03 {
+		t.Errorf("wrong-answer rate = %.3f, want <= 0.03", wrong)
 	}
 }
 
-// TestEvalThresholdSweep prints, for a grid of AnswerConfidence and
-// AnswerMargin (ClarifyConfidence at its default), what the decisions would
-// be on kb-data/eval: the figures the defaults were chosen from. Rerun it
-// after replacing the sample content:
-//
-//	HOTLINE_KB_SWEEP=1 go test ./knowledge -run ThresholdSweep -v
-func TestEvalThresholdSweep(t *testing.T) {
-	if os.Getenv("HOTLINE_KB_SWEEP") == "" {
-		t.Skip("set HOTLINE_KB_SWEEP=1")
+// TestEvalShippedBeatsStock checks on kb-data/eval that the shipped layout
+// ranks better than each of Bleve's stock analyzers and gse words alone.
+func TestEvalShippedBeatsStock(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("builds four indexes; figures, not races (run without -race)")
 	}
-	entries := realEntries(t)
-	para, ok1 := readEval(t, "paraphrase.tsv")
-	oos, ok2 := readEval(t, "out_of_scope.tsv")
-	if !ok1 || !ok2 {
-		t.Skip("kb-data/eval files missing")
-	}
-	rows := append(para, oos...)
-	b := openTest(t, entries, Config{})
-	results := make([]Result, len(rows))
-	for i, r := range rows {
-		var err error
-		if results[i], err = b.Search(context.Background(), r.query, SearchOptions{Limit: 3}); err != nil {
+	entries, syn, qs := realEval(t)
+	recall := map[Analyzer]float64{}
+	for _, a := range Analyzers() {
+		b := openTest(t, entries, Config{Synonyms: syn, Analyzer: a})
+		_, r, err := Evaluate(context.Background(), b, qs, 10)
+		if err != nil {
 			t.Fatal(err)
 		}
+		recall[a] = r.RecallAt1
+		t.Logf("%-8s %s", a, describe(r))
 	}
-	t.Logf("answer  margin | right wrong (of %d in scope) | false answers (of %d out of scope)", len(para), len(oos))
-	for answer := 0.35; answer < 0.71; answer += 0.05 {
-		for margin := 0.10; margin < 0.31; margin += 0.02 {
-			cfg := b.cfg
-			cfg.AnswerConfidence, cfg.AnswerMargin = answer, margin
-			sweep := &Base{cfg: cfg}
-			right, wrong, falseAnswers := 0, 0, 0
-			for i, r := range rows {
-				if sweep.decide(results[i].Hits) != DecisionAnswer {
-					continue
-				}
-				switch {
-				case r.want == "none":
-					falseAnswers++
-				case results[i].Hits[0].Entry.ID == r.want:
-					right++
-				default:
-					wrong++
-				}
-			}
-			t.Logf("%.2f    %.2f   | %3d  %3d                  | %2d", answer, margin, right, wrong, falseAnswers)
+	for _, a := range Analyzers()[1:] {
+		if recall[AnalyzerShipped] <= recall[a] {
+			t.Errorf("Recall@1 shipped %.3f <= %s %.3f", recall[AnalyzerShipped], a, recall[a])
 		}
+	}
+}
+
+// TestEvalTuneProtocol runs the threshold protocol on kb-data/eval
+// (CrossValidate: choose on one half, measure on the other, both ways;
+// ship the choice on the whole set). It prints what the defaults were
+// chosen from; rerun it after replacing the sample content (or use
+// hotline kb eval --tune):
+//
+//	HOTLINE_KB_TUNE=1 go test ./knowledge -run TuneProtocol -v
+func TestEvalTuneProtocol(t *testing.T) {
+	if os.Getenv("HOTLINE_KB_TUNE") == "" {
+		t.Skip("set HOTLINE_KB_TUNE=1")
+	}
+	entries, syn, qs := realEval(t)
+	b := openTest(t, entries, Config{Synonyms: syn})
+	outcomes, _, err := Evaluate(context.Background(), b, qs, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cv := CrossValidate(outcomes)
+	t.Logf("chosen on the tuning half %+v, on the report half %+v", cv.OnTune, cv.OnReport)
+	t.Logf("held out (each half decided by the other's choice): %s", describe(cv.HeldOut))
+	t.Logf("chosen on all %+v, in-sample: %s", cv.All, describe(cv.AllReport))
+	t.Logf("shipped defaults %+v on all: %s", b.cfg.thresholds(), describe(Summarize(Redecide(outcomes, b.cfg.thresholds()))))
+}
+
+func TestReadEvalFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a := write("a.tsv", "query\texpected_id\n社保卡丢了\tss-lost\n# comment\n\n明天下雨吗\tnone\n")
+	write("b.tsv", "query\texpected_id\n公积金怎么取\thf-withdraw\n")
+	bad := write("bad.txt", "query\texpected_id\nno tab here\n\tx\na\tb\tc\n")
+
+	qs, err := ReadEvalFiles(a, dir, filepath.Join(dir, "*.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, q := range qs {
+		got = append(got, fmt.Sprintf("%s:%d %s=%s", filepath.Base(q.File), q.Line, q.Query, q.Want))
+	}
+	want := "a.tsv:2 社保卡丢了=ss-lost a.tsv:5 明天下雨吗=none b.tsv:2 公积金怎么取=hf-withdraw"
+	if strings.Join(got, " ") != want {
+		t.Errorf("got %v\nwant %s", got, want)
+	}
+
+	_, err = ReadEvalFiles(bad)
+	for _, w := range []string{"bad.txt:2: want query<TAB>expected_id", "bad.txt:3: empty query", "bad.txt:4: want query<TAB>expected_id"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v lacks %q", err, w)
+		}
+	}
+	if _, err := ReadEvalFiles(filepath.Join(dir, "missing-*.tsv")); err == nil {
+		t.Error("missing files: no error")
+	}
+}
+
+func TestReadEntriesJSONL(t *testing.T) {
+	t.Parallel()
+	good := `{"id":"a","question":"社保卡丢了怎么办","similar":["社保卡掉了"],"answer":"挂失","department":"social_security"}
+
+{"id":"b","question":"","answer":"公积金提取需要……"}
+`
+	es, err := readEntriesJSONL("x.jsonl", strings.NewReader(good))
+	if err != nil || len(es) != 2 || es[1].Answer == "" || es[0].Line != 1 || es[1].Line != 3 {
+		t.Fatalf("got %+v, %v", es, err)
+	}
+	bad := `{"id":"a","question":"q"}
+{"id":"a","question":"q2"}
+{"question":"q3"}
+{"id":"c"}
+{"id":"d","questoin":"typo"}
+not json
+`
+	_, err = readEntriesJSONL("x.jsonl", strings.NewReader(bad))
+	for _, w := range []string{`x.jsonl:2: duplicate id "a"`, "x.jsonl:3: id is required", "x.jsonl:4: c: no question", "x.jsonl:5: json: unknown field", "x.jsonl:6: invalid character"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v lacks %q", err, w)
+		}
+	}
+}
+
+func TestSummarizeAndTune(t *testing.T) {
+	t.Parallel()
+	o := func(want string, rank int, d Decision, conf ...float64) EvalOutcome {
+		out := EvalOutcome{EvalQuery: EvalQuery{Query: want, Want: want}, Rank: rank, Decision: d}
+		for i, c := range conf {
+			out.Hits = append(out.Hits, EvalHit{ID: fmt.Sprint(i), Confidence: c})
+		}
+		return out
+	}
+	outcomes := []EvalOutcome{
+		o("a", 1, DecisionAnswer, 0.9, 0.3),
+		o("b", 2, DecisionClarify, 0.6, 0.55),
+		o("c", 0, DecisionNone, 0.2),
+		o("d", 1, DecisionAnswer, 0.95, 0.9),
+		o(OutOfScope, 0, DecisionNone, 0.2, 0.1),
+		o(OutOfScope, 0, DecisionAnswer, 0.6, 0.1),
+	}
+	r := Summarize(outcomes)
+	if r.InScope != 4 || r.OutOfScope != 2 || r.RecallAt1 != 0.5 || r.RecallAt3 != 0.75 || r.MRR != (1+0.5+1)/4.0 ||
+		r.AnsweredRight != 2 || r.ClarifiedRight != 1 || r.NoneInScope != 1 || r.FalseAnswers != 1 || r.FalseAnswerRate != 0.5 {
+		t.Errorf("Summarize = %+v", r)
+	}
+	th := Tune(outcomes)
+	tuned := Summarize(Redecide(outcomes, th))
+	if tuned.FalseAnswers != 0 || tuned.AnsweredRight < 1 {
+		t.Errorf("Tune = %+v gives %+v", th, tuned)
+	}
+}
+
+// TestEvalLayouts prints every layout, ablations included, on both halves
+// of kb-data/eval: what docs/KNOWLEDGE.md's ablation table is made from.
+//
+//	HOTLINE_KB_LAYOUTS=1 go test ./knowledge -run EvalLayouts -v
+func TestEvalLayouts(t *testing.T) {
+	if os.Getenv("HOTLINE_KB_LAYOUTS") == "" {
+		t.Skip("set HOTLINE_KB_LAYOUTS=1")
+	}
+	entries, syn, qs := realEval(t)
+	names := make([]string, 0, len(layouts))
+	for name := range layouts {
+		names = append(names, string(name))
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		b := openTest(t, entries, Config{Synonyms: syn, Analyzer: Analyzer(name)})
+		outcomes, r, err := Evaluate(context.Background(), b, qs, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tune, report := Summarize(Split(outcomes, TuneHalf)), Summarize(Split(outcomes, ReportHalf))
+		t.Logf("%-17s all R@1 %.3f R@3 %.3f MRR %.3f | tune R@1 %.3f R@3 %.3f | report R@1 %.3f R@3 %.3f",
+			name, r.RecallAt1, r.RecallAt3, r.MRR, tune.RecallAt1, tune.RecallAt3, report.RecallAt1, report.RecallAt3)
 	}
 }

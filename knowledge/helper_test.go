@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 	"sync"
@@ -10,8 +11,9 @@ import (
 	"github.com/hotline12345/hotline/nlu"
 )
 
-// kbData is the real knowledge base next to this package.
-const kbData = "../kb-data"
+// kbData is the real knowledge base next to this package;
+// HOTLINE_KB_DATA measures another one.
+var kbData = cmp.Or(os.Getenv("HOTLINE_KB_DATA"), "../kb-data")
 
 var (
 	testSegOnce sync.Once
@@ -74,4 +76,18 @@ func openTest(tb testing.TB, entries []Entry, cfg Config) *Base {
 	}
 	tb.Cleanup(func() { b.Close() })
 	return b
+}
+
+// realSynonyms loads ../kb-data/synonyms.yaml, nil when there is none.
+func realSynonyms(tb testing.TB) *Synonyms {
+	tb.Helper()
+	path := filepath.Join(kbData, "synonyms.yaml")
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	s, err := LoadSynonyms(path)
+	if err != nil {
+		tb.Fatalf("LoadSynonyms: %v", err)
+	}
+	return s
 }

@@ -44,8 +44,10 @@ type Result struct {
 	// Hits are ranked by confidence, best first, at most Limit.
 	Hits []Hit
 	// Related holds, for DecisionAnswer, up to 3 other entries the citizen
-	// may want next: other confident-enough hits, then entries sharing tags
-	// or the department. Never the answered entry.
+	// may want next: entries of the same department sharing tags or
+	// keywords with the answer, then other hits with at least
+	// AnswerConfidence. Never the answered entry, never an entry not in
+	// force.
 	Related []Entry
 }
 
@@ -56,21 +58,6 @@ type SearchOptions struct {
 	Department string
 	// Limit is the most hits returned (default 5).
 	Limit int
-}
-
-// Query field boosts: the question and its paraphrases say what an entry is
-// about, the answer only mentions things.
-var fieldBoosts = []struct {
-	field, analyzer string
-	boost           float64
-}{
-	{fieldQuestionWords, analyzerWords, 3},
-	{fieldSimilarWords, analyzerWords, 3},
-	{fieldQuestionChars, analyzerChars, 2},
-	{fieldSimilarChars, analyzerChars, 2},
-	{fieldKeywordWords, analyzerWords, 2},
-	{fieldTagWords, analyzerWords, 1.5},
-	{fieldAnswerWords, analyzerWords, 0.5},
 }
 
 // departmentBoost is the weight of the department hint's clause. Bleve
@@ -88,7 +75,7 @@ const maxRelated = 3
 const maxQueryBytes = 600
 
 // Search finds the entries answering query and decides what to do. It is
-// safe for concurrent use.
+// safe for concurrent use, also with Apply.
 func (b *Base) Search(ctx context.Context, q string, opt SearchOptions) (Result, error) {
 	if b.closed.Load() {
 		return Result{}, ErrClosed
@@ -107,14 +94,30 @@ func (b *Base) Search(ctx context.Context, q string, opt SearchOptions) (Result,
 		}
 		q = q[:cut]
 	}
+	// Synonyms apply to the index query and to confidence alike (nil for
+	// layouts without them).
+	q = b.synonyms().Rewrite(q)
 	runs := contentRuns(b.cfg.Segmenter, q)
+	now := b.cfg.Now()
+
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.closed.Load() {
+		return Result{}, ErrClosed
+	}
 	qg := b.vocab.query(grams(runs))
 	if len(qg.ids) == 0 {
 		return res, nil
 	}
-	now := b.cfg.Now()
-
-	req := bleve.NewSearchRequestOptions(b.query(q, charQuery(runs), opt.Department, now), b.cfg.Candidates, 0, false)
+	qq, err := b.query(q, runs, opt.Department)
+	if err != nil {
+		return Result{}, err
+	}
+	// Entries not in force are left out after the search rather than in
+	// it (a list of ids to exclude costs a lookup per id per search): ask
+	// for as many more hits as there are such entries, up to Candidates.
+	size := b.cfg.Candidates + min(b.goneCount(now), b.cfg.Candidates)
+	req := bleve.NewSearchRequestOptions(qq, size, 0, false)
 	sr, err := b.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return Result{}, fmt.Errorf("knowledge: search: %w", err)
@@ -125,31 +128,44 @@ func (b *Base) Search(ctx context.Context, q string, opt SearchOptions) (Result,
 
 	top := sr.Hits[0].Score
 	hits := make([]Hit, 0, len(sr.Hits))
+	slots := make([]int32, 0, len(sr.Hits))
 	for _, h := range sr.Hits {
 		i, ok := b.byID[h.ID]
-		if !ok || !b.inForce(i, now) {
+		if !ok || !b.slots[i].inForce(now) {
 			continue
 		}
 		cov := b.coverage(qg, i)
-		if cov == 0 {
+		if cov == 0 && b.layout.rerank {
 			continue // only fillers or answer-field noise in common
 		}
 		rel := 0.0
 		if top > 0 {
 			rel = h.Score / top
 		}
-		hits = append(hits, Hit{Entry: b.entries[i], Score: h.Score, Confidence: confidence(cov, rel)})
+		hits = append(hits, Hit{Entry: b.slots[i].entry, Score: h.Score, Confidence: b.w.confidence(cov, rel)})
+		slots = append(slots, i)
 	}
-	slices.SortStableFunc(hits, func(x, y Hit) int {
-		if c := cmp.Compare(y.Confidence, x.Confidence); c != 0 {
-			return c
+	if b.layout.rerank {
+		order := make([]int, len(hits))
+		for k := range order {
+			order[k] = k
 		}
-		return cmp.Compare(y.Score, x.Score)
-	})
+		slices.SortStableFunc(order, func(x, y int) int {
+			if c := cmp.Compare(hits[y].Confidence, hits[x].Confidence); c != 0 {
+				return c
+			}
+			return cmp.Compare(hits[y].Score, hits[x].Score)
+		})
+		sortedHits, sortedSlots := make([]Hit, len(hits)), make([]int32, len(hits))
+		for k, o := range order {
+			sortedHits[k], sortedSlots[k] = hits[o], slots[o]
+		}
+		hits, slots = sortedHits, sortedSlots
+	}
 
-	res.Decision = b.decide(hits)
+	res.Decision = b.cfg.thresholds().Decide(hits)
 	if res.Decision == DecisionAnswer {
-		res.Related = b.related(hits, now)
+		res.Related = b.related(slots, hits, now)
 	}
 	if len(hits) > opt.Limit {
 		hits = hits[:opt.Limit]
@@ -158,40 +174,101 @@ func (b *Base) Search(ctx context.Context, q string, opt SearchOptions) (Result,
 	return res, nil
 }
 
-// charQuery is the text matched against the character fields: the query's
-// distinct content units, space-separated. Fillers are left out and each
-// character is looked up once, however often it occurs.
-func charQuery(runs [][]string) string {
+// query is the disjunction, over the layout's fields, of the query's terms
+// in that field (word fields get the citizen's text as the field's query
+// analyzer makes it; character fields get the distinct content
+// characters), plus the department hint as an optional clause. The caller
+// holds mu.
+//
+// Layouts of our own analyzers (prune) query the (field, term) pairs
+// rarest first, while the entries having them add up to at most
+// postingBudget (and at least minQueryTerms pairs): Bleve scores every
+// posting of every term, and on a large base common characters and words
+// (办, 办理) would cost milliseconds while telling little. On a base of a
+// few hundred entries nothing is left out; confidence always counts every
+// term.
+func (b *Base) query(q string, runs [][]string, department string) (query.Query, error) {
+	var chars []string
 	seen := map[string]bool{}
-	var b strings.Builder
 	for _, run := range runs {
 		for _, u := range run {
 			if !seen[u] {
 				seen[u] = true
-				b.WriteString(u)
-				b.WriteByte(' ')
+				chars = append(chars, u)
 			}
 		}
 	}
-	return b.String()
-}
-
-// query is the disjunction of match queries over the weighted fields (the
-// word fields get the citizen's text, analyzed in precise mode; the character
-// fields get chars), plus the department hint as an optional clause, minus
-// entries not in force.
-func (b *Base) query(q, chars, department string, now time.Time) query.Query {
-	fields := make([]query.Query, 0, len(fieldBoosts))
-	for _, f := range fieldBoosts {
-		text := q
-		if f.analyzer == analyzerChars {
-			text = chars
+	type pair struct {
+		field, term string
+		boost       float64
+		df          int
+	}
+	var pairs []pair
+	analyzed := map[string][]string{}
+	fields := make([]query.Query, 0, len(b.layout.fields))
+	for _, f := range b.layout.fields {
+		boost := f.boost
+		if o, ok := b.w.boost[f.name]; ok {
+			boost = o
 		}
-		m := bleve.NewMatchQuery(text)
-		m.SetField(f.field)
-		m.Analyzer = f.analyzer
-		m.SetBoost(f.boost)
-		fields = append(fields, m)
+		if !b.layout.prune {
+			text := q
+			if f.chars {
+				text = strings.Join(chars, " ")
+			}
+			m := bleve.NewMatchQuery(text)
+			m.SetField(f.name)
+			m.Analyzer = f.query
+			m.SetBoost(boost)
+			fields = append(fields, m)
+			continue
+		}
+		terms := chars
+		if !f.chars {
+			words, ok := analyzed[f.query]
+			if !ok {
+				a := b.idx.Mapping().AnalyzerNamed(f.query)
+				if a == nil {
+					return nil, fmt.Errorf("knowledge: analyzer %s unavailable", f.query)
+				}
+				for _, t := range a.Analyze([]byte(q)) {
+					if w := string(t.Term); !slices.Contains(words, w) {
+						words = append(words, w)
+					}
+				}
+				analyzed[f.query] = words
+			}
+			terms = words
+		}
+		for _, t := range terms {
+			pairs = append(pairs, pair{f.name, t, boost, b.vocab.termDF(t, f.source == sourceAnswer)})
+		}
+	}
+	if b.layout.prune {
+		slices.SortStableFunc(pairs, func(x, y pair) int {
+			if c := cmp.Compare(x.df, y.df); c != 0 {
+				return c
+			}
+			return cmp.Compare(y.boost, x.boost)
+		})
+		byField := map[string]*query.DisjunctionQuery{}
+		sum := 0
+		for i, p := range pairs {
+			if sum+p.df > postingBudget && i >= minQueryTerms {
+				break
+			}
+			sum += p.df
+			tq := bleve.NewTermQuery(p.term)
+			tq.SetField(p.field)
+			dq, ok := byField[p.field]
+			if !ok {
+				dq = bleve.NewDisjunctionQuery()
+				dq.SetBoost(p.boost)
+				byField[p.field] = dq
+				fields = append(fields, dq)
+			}
+			dq.AddQuery(tq)
+		}
 	}
 	bq := bleve.NewBooleanQuery()
 	bq.AddMust(bleve.NewDisjunctionQuery(fields...))
@@ -201,22 +278,34 @@ func (b *Base) query(q, chars, department string, now time.Time) query.Query {
 		t.SetBoost(departmentBoost)
 		bq.AddShould(t)
 	}
-	var gone []string
-	for i, e := range b.entries {
-		if !b.inForce(i, now) {
-			gone = append(gone, e.ID)
-		}
-	}
-	if len(gone) > 0 {
-		bq.AddMustNot(bleve.NewDocIDQuery(gone))
-	}
-	return bq
+	return bq, nil
 }
 
-// decide: answer when the best hit is confident and clearly ahead of the
-// second; clarify when at least two hits are above ClarifyConfidence and
-// the best is not clearly ahead; none otherwise.
-func (b *Base) decide(hits []Hit) Decision {
+// postingBudget and minQueryTerms bound the (field, term) pairs of a query
+// (see query).
+const (
+	postingBudget = 6_000
+	minQueryTerms = 4
+)
+
+// Thresholds are the parameters of the decision rule (Config has their
+// meaning and defaults).
+type Thresholds struct {
+	Answer  float64 `json:"answer"`
+	Margin  float64 `json:"margin"`
+	Sure    float64 `json:"sure"`
+	Clarify float64 `json:"clarify"`
+}
+
+// Decide is the decision rule over hits ranked best first:
+//
+//   - answer when the best hit has at least Answer confidence and is at
+//     least Margin ahead of the second, or when it has at least Sure
+//     confidence and the second has less;
+//   - clarify when it is not an answer and the best two both have at least
+//     Clarify confidence;
+//   - none otherwise.
+func (t Thresholds) Decide(hits []Hit) Decision {
 	if len(hits) == 0 {
 		return DecisionNone
 	}
@@ -225,36 +314,75 @@ func (b *Base) decide(hits []Hit) Decision {
 	if len(hits) > 1 {
 		second = hits[1].Confidence
 	}
-	ahead := first-second >= b.cfg.AnswerMargin
 	switch {
-	case first >= b.cfg.AnswerConfidence && ahead:
+	case first >= t.Answer && first-second >= t.Margin:
 		return DecisionAnswer
-	case first >= b.cfg.ClarifyConfidence && second >= b.cfg.ClarifyConfidence && !ahead:
+	case first >= t.Sure && second < t.Sure:
+		return DecisionAnswer
+	case first >= t.Clarify && second >= t.Clarify:
 		return DecisionClarify
 	default:
 		return DecisionNone
 	}
 }
 
-// related picks up to maxRelated entries after the answered hits[0]: other
-// hits above ClarifyConfidence, then its neighbours in force.
-func (b *Base) related(hits []Hit, now time.Time) []Entry {
-	answered := b.byID[hits[0].Entry.ID]
+// related picks up to maxRelated entries for the answered hits[0] (slots
+// are the hits' slots): first entries of the same department sharing tags
+// or keywords with it, most shared first; then other hits confident enough
+// to be answers themselves (AnswerConfidence). Never an entry not in force,
+// never one merely of the same department or sharing a word with the
+// question: a related question must be one the citizen may plausibly ask
+// next. The caller holds mu.
+func (b *Base) related(slots []int32, hits []Hit, now time.Time) []Entry {
+	answered := slots[0]
+	e := &b.slots[answered].entry
+	shared := map[int32]int{}
+	for _, t := range b.slots[answered].terms {
+		list := b.byTerm[t]
+		if len(list) > maxTermFanout {
+			continue // a term on thousands of entries relates nothing
+		}
+		for _, j := range list {
+			if j != answered && b.slots[j].entry.Department == e.Department {
+				shared[j]++
+			}
+		}
+	}
+	type cand struct {
+		slot   int32
+		shared int
+	}
+	cands := make([]cand, 0, len(shared))
+	for j, n := range shared {
+		cands = append(cands, cand{j, n})
+	}
+	slices.SortFunc(cands, func(x, y cand) int {
+		if c := cmp.Compare(y.shared, x.shared); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.slots[x.slot].entry.ID, b.slots[y.slot].entry.ID)
+	})
+
 	var out []Entry
-	taken := map[int]bool{answered: true}
-	add := func(i int) {
-		if len(out) < maxRelated && !taken[i] && b.inForce(i, now) {
+	taken := map[int32]bool{answered: true}
+	add := func(i int32) {
+		if len(out) < maxRelated && !taken[i] && b.slots[i].inForce(now) {
 			taken[i] = true
-			out = append(out, b.entries[i])
+			out = append(out, cloneEntry(b.slots[i].entry))
 		}
 	}
-	for _, h := range hits[1:] {
-		if h.Confidence >= b.cfg.ClarifyConfidence {
-			add(b.byID[h.Entry.ID])
-		}
+	for _, c := range cands {
+		add(c.slot)
 	}
-	for _, j := range b.neighbours[answered] {
-		add(j)
+	for k, h := range hits[1:] {
+		if h.Confidence >= b.cfg.AnswerConfidence {
+			add(slots[k+1])
+		}
 	}
 	return out
 }
+
+// maxTermFanout bounds the entries one tag or keyword can relate: a term
+// that many entries share says nothing about any two of them, and walking
+// its list would cost time on a large base.
+const maxTermFanout = 1000

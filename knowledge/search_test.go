@@ -305,3 +305,62 @@ func TestSearchLongQuery(t *testing.T) {
 		t.Errorf("Search(long) = %s %v", res.Decision, hitIDs(res))
 	}
 }
+
+func TestDecide(t *testing.T) {
+	t.Parallel()
+	th := Thresholds{Answer: 0.5, Margin: 0.12, Sure: 0.8, Clarify: 0.3}
+	hits := func(conf ...float64) []Hit {
+		var out []Hit
+		for _, c := range conf {
+			out = append(out, Hit{Confidence: c})
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		hits []Hit
+		want Decision
+	}{
+		{"no hits", nil, DecisionNone},
+		{"one confident hit", hits(0.6), DecisionAnswer},
+		{"clearly ahead", hits(0.6, 0.45), DecisionAnswer},
+		{"too close", hits(0.6, 0.5), DecisionClarify},
+		{"clearly confident beats a close second", hits(0.97, 0.77), DecisionAnswer},
+		{"two clearly confident: ask", hits(0.95, 0.9), DecisionClarify},
+		{"weak best, weak second", hits(0.45, 0.35), DecisionClarify},
+		{"weak best, no second", hits(0.45), DecisionNone},
+		{"below clarify", hits(0.29, 0.28), DecisionNone},
+	}
+	for _, tt := range tests {
+		if got := th.Decide(tt.hits); got != tt.want {
+			t.Errorf("%s: Decide = %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestSearchRelatedReal: related questions of an answer come from its own
+// department and share its topic.
+func TestSearchRelatedReal(t *testing.T) {
+	t.Parallel()
+	b := openTest(t, realEntries(t), Config{Synonyms: realSynonyms(t)})
+	for _, q := range []string{"社保卡丢了怎么办", "租房怎么提取公积金", "身份证丢了怎么补办"} {
+		res, err := b.Search(context.Background(), q, SearchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Decision != DecisionAnswer {
+			t.Errorf("%q: %s %v", q, res.Decision, hitIDs(res))
+			continue
+		}
+		answer := res.Hits[0].Entry
+		for _, e := range res.Related {
+			shared := false
+			for _, t := range append(slices.Clone(e.Tags), e.Keywords...) {
+				shared = shared || slices.Contains(answer.Tags, t) || slices.Contains(answer.Keywords, t)
+			}
+			if e.Department != answer.Department || !shared {
+				t.Errorf("%q answered by %s: related %s (%s) is not of its department and topic", q, answer.ID, e.ID, e.Question)
+			}
+		}
+	}
+}

@@ -18,7 +18,7 @@ const adminToken = "test-admin-token-0123456789"
 func startAdminServer(t *testing.T, dir, token string) *server.Server {
 	t.Helper()
 	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DataDir: dir, KBDir: "../kb-data", AdminToken: token},
-		server.Options{Logger: slog.New(slog.DiscardHandler), Segmenter: sharedSegmenter(t)})
+		server.Options{Logger: slog.New(slog.DiscardHandler), Segmenter: sharedSegmenter(t), Parser: sharedParser(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	redisstore "github.com/hotline12345/hotline/store/redis"
 )
 
 // Config is everything `hotline serve` can be told. Each field is one
@@ -35,6 +37,15 @@ type Config struct {
 	// AdminToken turns on the admin API (/api/v1/kb/…) for requests that
 	// carry it as a bearer token. Empty (the default) keeps the API off.
 	AdminToken string
+	// RedisURL, when set, keeps the state in Redis instead of the data
+	// directory's file, so that any number of instances behind a load
+	// balancer share it (docs/DEPLOYING.md). Empty (the default): embedded.
+	RedisURL string
+	// ModelDir keeps the trained NLU models; default DataDir/models.
+	ModelDir string
+	// RedisPrefix starts every Redis key, so that several deployments can
+	// share one Redis. Default "hotline:".
+	RedisPrefix string
 }
 
 // Setting describes one configuration setting for flags, environment and
@@ -68,6 +79,12 @@ var Settings = []Setting{
 		set: func(c *Config, v string) error { c.LogFormat = v; return nil }},
 	{Key: "shutdown_timeout", Env: "HOTLINE_SHUTDOWN_TIMEOUT", Default: "10s", Help: "how long a graceful shutdown may take",
 		set: func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
+	{Key: "redis", Env: "HOTLINE_REDIS_URL", Default: "", Help: "Redis URL shared by every instance (redis://, rediss://, redis+sentinel://, redis+cluster://; see docs/DEPLOYING.md); empty keeps the state in the data directory (prefer the environment: the URL may hold a password)",
+		set: func(c *Config, v string) error { c.RedisURL = v; return nil }},
+	{Key: "model_dir", Env: "HOTLINE_MODEL_DIR", Default: "", Help: "directory of the trained NLU models (default: <data>/models); trained at start when missing or stale",
+		set: func(c *Config, v string) error { c.ModelDir = v; return nil }},
+	{Key: "redis_prefix", Env: "HOTLINE_REDIS_PREFIX", Default: redisstore.DefaultPrefix, Help: "prefix of every Redis key, so that several deployments can share one Redis",
+		set: func(c *Config, v string) error { c.RedisPrefix = v; return nil }},
 }
 
 // ConfigEnv is the environment variable naming the YAML file, as --config does.
@@ -157,6 +174,14 @@ func (c Config) Validate() error {
 	case "text", "json":
 	default:
 		return fmt.Errorf("log_format %q: want text or json", c.LogFormat)
+	}
+	if c.RedisURL != "" {
+		if _, err := redisstore.ParseURL(c.RedisURL); err != nil {
+			return err // "redis: URL …: what is wrong", password redacted
+		}
+	}
+	if strings.ContainsAny(c.RedisPrefix, "{}") {
+		return fmt.Errorf("redis_prefix %q must not contain '{' or '}'", c.RedisPrefix)
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return errors.New("admin_token must be at least 16 characters")

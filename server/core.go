@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/hotline12345/hotline/nlu"
 	"github.com/hotline12345/hotline/store"
 	"github.com/hotline12345/hotline/store/embedded"
+	redisstore "github.com/hotline12345/hotline/store/redis"
 )
 
 // Core is the part of hotline that does not depend on HTTP: the store, the
@@ -24,6 +26,7 @@ import (
 type Core struct {
 	Store     store.Store
 	Segmenter *nlu.Segmenter
+	Parser    *nlu.Parser
 	KB        *knowledge.Base
 	Bot       *dialog.Bot
 
@@ -36,9 +39,22 @@ type CoreConfig struct {
 	KBDir   string // the knowledge base seed
 	// Segmenter, when set, is used instead of loading one (loading takes
 	// seconds and ~128 MiB: tests and tools share one).
-	Segmenter  *nlu.Segmenter
+	Segmenter *nlu.Segmenter
+	// Parser, when set, is used instead of loading or training the NLU
+	// models (tests share one).
+	Parser *nlu.Parser
+	// ModelDir keeps the trained NLU models between starts (training takes
+	// seconds); default DataDir/models. They are retrained when the corpus
+	// or the dictionary changes.
+	ModelDir   string
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
+	// RedisURL, when set, keeps the state in Redis (store/redis), shared
+	// with every instance that uses the same URL and prefix; the data
+	// directory then holds only what is derived from the knowledge base
+	// (the search index). Empty: the embedded file.
+	RedisURL    string
+	RedisPrefix string // default "hotline:"
 }
 
 // IndexDirName is the search index's directory inside the data directory.
@@ -69,7 +85,7 @@ func OpenCore(ctx context.Context, cfg CoreConfig) (*Core, error) {
 		segDone <- segResult{seg, err}
 	}()
 
-	st, err := embedded.Open(embedded.Config{Dir: cfg.DataDir})
+	st, err := openStore(ctx, cfg)
 	var (
 		entries []knowledge.Entry
 		version int64
@@ -85,25 +101,78 @@ func OpenCore(ctx context.Context, cfg CoreConfig) (*Core, error) {
 		return nil, err
 	}
 
+	// The NLU models load (or train) while the index opens.
+	type parserResult struct {
+		p   *nlu.Parser
+		err error
+	}
+	parserDone := make(chan parserResult, 1)
+	go func() {
+		if cfg.Parser != nil {
+			parserDone <- parserResult{p: cfg.Parser}
+			return
+		}
+		start := time.Now()
+		p, err := nlu.NewParser(nlu.Config{
+			KBDir:     cfg.KBDir,
+			Segmenter: seg.seg,
+			CacheDir:  cmp.Or(cfg.ModelDir, filepath.Join(cfg.DataDir, "models")),
+		})
+		if err == nil {
+			log.Info("NLU models ready", "took", time.Since(start).Round(time.Millisecond))
+		}
+		parserDone <- parserResult{p, err}
+	}()
+
 	start := time.Now()
-	kb, err := knowledge.Open(knowledge.Config{
-		IndexDir:  filepath.Join(cfg.DataDir, IndexDirName),
-		Segmenter: seg.seg,
-	}, entries)
-	if err != nil {
+	synonyms, kbErr := knowledge.LoadSynonyms(filepath.Join(cfg.KBDir, "synonyms.yaml"))
+	if errors.Is(kbErr, os.ErrNotExist) {
+		synonyms, kbErr = nil, nil // a knowledge base without synonyms
+	}
+	var kb *knowledge.Base
+	if kbErr == nil {
+		kb, kbErr = knowledge.Open(knowledge.Config{
+			IndexDir:  filepath.Join(cfg.DataDir, IndexDirName),
+			Segmenter: seg.seg,
+			Synonyms:  synonyms,
+		}, entries)
+	}
+	parser := <-parserDone
+	if err := errors.Join(kbErr, parser.err); err != nil {
+		if kb != nil {
+			kb.Close()
+		}
 		st.Close()
-		return nil, fmt.Errorf("open knowledge base: %w", err)
+		return nil, fmt.Errorf("open knowledge base and NLU: %w", err)
 	}
 	log.Info("knowledge base ready", "entries", kb.Len(), "rebuilt", kb.Rebuilt(), "took", time.Since(start).Round(time.Millisecond))
 
-	bot, err := dialog.New(dialog.Config{Store: st, Knowledge: kb, Logger: log, Registerer: cfg.Registerer})
+	bot, err := dialog.New(dialog.Config{Store: st, Knowledge: kb, NLU: parser.p, Logger: log, Registerer: cfg.Registerer})
 	if err != nil {
 		kb.Close()
 		st.Close()
 		return nil, err
 	}
 	editor := &kbEditor{kb: kb, store: st, log: log, applied: version}
-	return &Core{Store: st, Segmenter: seg.seg, KB: kb, Bot: bot, editor: editor}, nil
+	return &Core{Store: st, Segmenter: seg.seg, Parser: parser.p, KB: kb, Bot: bot, editor: editor}, nil
+}
+
+// openStore opens the backend the configuration names. A Redis that cannot
+// be reached fails here, at start, with the (redacted) URL in the error.
+func openStore(ctx context.Context, cfg CoreConfig) (store.Store, error) {
+	if cfg.RedisURL == "" {
+		st, err := embedded.Open(embedded.Config{Dir: cfg.DataDir})
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
+	}
+	st, err := redisstore.Open(ctx, redisstore.Config{URL: cfg.RedisURL, Prefix: cfg.RedisPrefix, Logger: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("open the Redis store: %w", err)
+	}
+	cfg.Logger.Info("store: Redis", "url", redisstore.Redact(cfg.RedisURL), "prefix", cmp.Or(cfg.RedisPrefix, redisstore.DefaultPrefix))
+	return st, nil
 }
 
 // CurrentKnowledge is the knowledge base as it stands: the seed in kbDir

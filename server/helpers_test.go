@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline12345/hotline/internal/nlutest"
 	"github.com/hotline12345/hotline/nlu"
 	"github.com/hotline12345/hotline/server"
 )
@@ -29,12 +30,15 @@ func sharedSegmenter(t testing.TB) *nlu.Segmenter {
 	return seg
 }
 
+// sharedParser loads the NLU models trained once for all test binaries.
+func sharedParser(t testing.TB) *nlu.Parser { return nlutest.Parser(t, sharedSegmenter(t)) }
+
 // startTestServer starts a real server on a random port with the data in
 // dir and the repository's kb-data, and shuts it down at the end of the test.
 func startTestServer(t testing.TB, dir string) *server.Server {
 	t.Helper()
 	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DataDir: dir, KBDir: "../kb-data"},
-		server.Options{Logger: slog.New(slog.DiscardHandler), Segmenter: sharedSegmenter(t)})
+		server.Options{Logger: slog.New(slog.DiscardHandler), Segmenter: sharedSegmenter(t), Parser: sharedParser(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

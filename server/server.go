@@ -40,6 +40,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Segmenter, when set, is shared instead of loading a new one.
 	Segmenter *nlu.Segmenter
+	// Parser, when set, is shared instead of loading or training the NLU
+	// models.
+	Parser *nlu.Parser
 }
 
 // Server is one hotline instance.
@@ -110,11 +113,15 @@ func (s *Server) Start() error {
 	go func() { s.served <- s.http.Serve(ln) }()
 
 	core, err := OpenCore(context.Background(), CoreConfig{
-		DataDir:    s.cfg.DataDir,
-		KBDir:      s.cfg.KBDir,
-		Segmenter:  s.opts.Segmenter,
-		Logger:     s.log,
-		Registerer: s.registry,
+		DataDir:     s.cfg.DataDir,
+		KBDir:       s.cfg.KBDir,
+		Segmenter:   s.opts.Segmenter,
+		Parser:      s.opts.Parser,
+		ModelDir:    s.cfg.ModelDir,
+		Logger:      s.log,
+		Registerer:  s.registry,
+		RedisURL:    s.cfg.RedisURL,
+		RedisPrefix: s.cfg.RedisPrefix,
 	})
 	if err != nil {
 		s.http.Close()

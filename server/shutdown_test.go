@@ -16,11 +16,11 @@ import (
 // TestShutdownClosesEverything: a graceful shutdown tells every widget to go
 // away (1001) and leaves no goroutine of the server behind.
 func TestShutdownClosesEverything(t *testing.T) {
-	sharedSegmenter(t)
+	sharedParser(t)
 	before := runtime.NumGoroutine()
 
 	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), KBDir: "../kb-data"},
-		server.Options{Logger: slog.New(slog.DiscardHandler), Segmenter: sharedSegmenter(t)})
+		server.Options{Logger: slog.New(slog.DiscardHandler), Segmenter: sharedSegmenter(t), Parser: sharedParser(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

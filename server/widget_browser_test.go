@@ -290,7 +290,7 @@ func TestWidgetSurvivesRestart(t *testing.T) {
 func startServerAt(t *testing.T, addr, dir string) *server.Server {
 	t.Helper()
 	srv, err := server.New(server.Config{Addr: addr, DataDir: dir, KBDir: "../kb-data"},
-		server.Options{Logger: slog.New(slog.DiscardHandler), Segmenter: sharedSegmenter(t)})
+		server.Options{Logger: slog.New(slog.DiscardHandler), Segmenter: sharedSegmenter(t), Parser: sharedParser(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

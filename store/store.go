@@ -2,8 +2,9 @@
 // depends on, and the bus that carries live events between instances.
 //
 // Backends live in sub-packages: store/embedded keeps everything in one bbolt
-// file with an in-process bus; a Redis backend follows. Consumers depend only
-// on the small interfaces here, never on a backend.
+// file with an in-process bus; store/redis shares everything between
+// instances through Redis. Consumers depend only on the small interfaces
+// here, never on a backend.
 package store
 
 import (
@@ -97,12 +98,23 @@ type Locker interface {
 // Bus carries live events between the parts of one instance and, in shared
 // backends, between instances. Delivery is best effort: the transcript is the
 // source of truth, and a subscriber that missed an event catches up from it.
+//
+// A shared backend whose connection to the shared server was lost and
+// re-established delivers ResyncPayload to the subscribers of the topics it
+// subscribed again: events published meanwhile are lost, and subscribers
+// read what they missed from the store.
 type Bus interface {
 	// Publish sends payload to the current subscribers of topic.
 	Publish(ctx context.Context, topic string, payload []byte) error
 	// Subscribe returns a subscription to topic. The caller must Close it.
 	Subscribe(ctx context.Context, topic string) (Subscription, error)
 }
+
+// ResyncPayload is the payload a Bus delivers when events of a topic may
+// have been lost. It is not JSON on purpose: a subscriber treats any
+// payload it cannot decode as "catch up from the store" (the web widget's
+// writer reads the transcript; the knowledge base follower reads the edits).
+const ResyncPayload = "resync"
 
 // Subscription receives the events published on one topic.
 type Subscription interface {

@@ -22,6 +22,7 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer)
 	fs := flag.NewFlagSet("hotline chat", flag.ContinueOnError)
 	kb := fs.String("kb", "./kb-data", "knowledge base directory (kb-data)")
 	data := fs.String("data", "", "data directory to keep the conversation in (default: a temporary one, removed at exit)")
+	models := fs.String("model-dir", os.Getenv("HOTLINE_MODEL_DIR"), "directory of the trained NLU models (env HOTLINE_MODEL_DIR; default: <data>/models)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return nil
@@ -38,7 +39,7 @@ func chat(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer)
 		dir = tmp
 	}
 	fmt.Fprintln(stdout, "正在加载知识库和分词词典，请稍候…")
-	core, err := server.OpenCore(ctx, server.CoreConfig{DataDir: dir, KBDir: *kb})
+	core, err := server.OpenCore(ctx, server.CoreConfig{DataDir: dir, KBDir: *kb, ModelDir: *models})
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,8 @@ Usage:
   hotline chat [flags]    talk to the bot in this terminal, without a browser
   hotline kb lint|search|eval|misses|export [flags]
                           check, query, measure and export the knowledge base
+  hotline nlu parse|train|eval [flags]
+                          understand messages, train and measure the models
 `
 
 func main() {
@@ -42,6 +44,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = chat(ctx, args[1:], stdin, stdout)
 	case "kb":
 		err = kb(ctx, args[1:], stdin, stdout, stderr)
+	case "nlu":
+		err = nluCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline12345/hotline/internal/nlutest"
 	"github.com/hotline12345/hotline/internal/widgettest"
 )
 
@@ -32,6 +33,16 @@ func TestMain(m *testing.M) {
 	if err := build.Run(); err != nil {
 		panic("build hotline: " + err.Error())
 	}
+	// Train the NLU models once, in this uninstrumented binary, into the
+	// cache every test (and every serve process they start) loads from:
+	// training under the race detector takes minutes.
+	models := nlutest.CacheDir()
+	train := exec.Command(binary, "nlu", "train", "--kb", "../../kb-data", "--cache", models)
+	train.Stderr = os.Stderr
+	if err := train.Run(); err != nil {
+		panic("train NLU models: " + err.Error())
+	}
+	os.Setenv("HOTLINE_MODEL_DIR", models)
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

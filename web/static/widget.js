@@ -703,7 +703,10 @@
   // limit, storage busy) sends the unacked messages again a little later.
   function onError(f) {
     note(typeof f.message === 'string' && f.message ? f.message : '抱歉，系统暂时繁忙，请稍后再试。');
-    if (f.id) { onRejected(String(f.id)); }
+    // A temporary refusal keeps the message in the outbox: it is sent again
+    // with the same id, which the server stores at most once. Only a
+    // permanent refusal (too long, empty…) drops it.
+    if (f.id && !f.temporary) { onRejected(String(f.id)); }
     if (!ready) {
       if (ws) { ws.close(); }
     } else if (f.temporary) {

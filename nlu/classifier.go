@@ -1,0 +1,142 @@
+package nlu
+
+import (
+	"math"
+	"slices"
+	"sync"
+)
+
+// Classifier is a trained text classifier: one or more multinomial logistic
+// regressions over sparse text features whose probabilities are averaged.
+// It is immutable after [Train] or [ReadClassifier] and safe for concurrent
+// use.
+type Classifier struct {
+	model      string
+	labels     []string
+	members    []*member
+	usesWords  bool
+	seg        *Segmenter
+	segVersion string
+	scratch    sync.Pool // *predictScratch
+}
+
+// member is one logistic regression of a classifier.
+type member struct {
+	features *featureSet
+	weight   float64   // share of the averaged probabilities
+	c        float64   // the C it was trained with (for reports)
+	w        []float32 // features×labels, row-major
+	b        []float32 // labels
+}
+
+// LabelScore is one label with its probability.
+type LabelScore struct {
+	Label string  `json:"label"`
+	Score float64 `json:"score"`
+}
+
+// predictScratch is the per-call memory of a prediction.
+type predictScratch struct {
+	terms  termScratch
+	scores []float64
+	probs  []float64
+}
+
+func (c *Classifier) init() {
+	k := len(c.labels)
+	c.scratch.New = func() any {
+		return &predictScratch{scores: make([]float64, k), probs: make([]float64, k)}
+	}
+}
+
+// Model is the name of the recipe the classifier was trained with
+// (ModelOurs or ModelBaseline).
+func (c *Classifier) Model() string { return c.model }
+
+// Labels returns the labels the classifier knows, sorted.
+func (c *Classifier) Labels() []string { return slices.Clone(c.labels) }
+
+// Predict returns the most probable label of text and its probability.
+// Texts with no known feature get the label with the highest prior.
+func (c *Classifier) Predict(text string) (label string, confidence float64) {
+	sc := c.scratch.Get().(*predictScratch)
+	probs := c.probabilities(text, sc)
+	best := 0
+	for j, p := range probs {
+		if p > probs[best] {
+			best = j
+		}
+	}
+	label, confidence = c.labels[best], probs[best]
+	c.scratch.Put(sc)
+	return label, confidence
+}
+
+// Scores returns every label with its probability, most probable first
+// (ties in label order). The probabilities sum to 1.
+func (c *Classifier) Scores(text string) []LabelScore {
+	sc := c.scratch.Get().(*predictScratch)
+	probs := c.probabilities(text, sc)
+	out := make([]LabelScore, len(c.labels))
+	for j, p := range probs {
+		out[j] = LabelScore{Label: c.labels[j], Score: p}
+	}
+	c.scratch.Put(sc)
+	slices.SortStableFunc(out, func(a, b LabelScore) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// probabilities fills sc.probs with the averaged member probabilities.
+func (c *Classifier) probabilities(text string, sc *predictScratch) []float64 {
+	k := len(c.labels)
+	probs := sc.probs
+	clear(probs)
+	var total float64
+	for _, m := range c.members {
+		idx, val := m.features.vectorize(text, c.seg, &sc.terms)
+		s := sc.scores
+		for j := range s {
+			s[j] = float64(m.b[j])
+		}
+		for p, f := range idx {
+			v := val[p]
+			row := m.w[int(f)*k:][:k]
+			for j := range s {
+				s[j] += v * float64(row[j])
+			}
+		}
+		softmax(s)
+		for j := range probs {
+			probs[j] += m.weight * s[j]
+		}
+		total += m.weight
+	}
+	for j := range probs {
+		probs[j] /= total
+	}
+	return probs
+}
+
+// softmax turns scores into probabilities in place.
+func softmax(s []float64) {
+	m := s[0]
+	for _, v := range s[1:] {
+		m = max(m, v)
+	}
+	var sum float64
+	for j := range s {
+		s[j] = math.Exp(s[j] - m)
+		sum += s[j]
+	}
+	for j := range s {
+		s[j] /= sum
+	}
+}
