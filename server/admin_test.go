@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -17,16 +16,7 @@ const adminToken = "test-admin-token-0123456789"
 
 func startAdminServer(t *testing.T, dir, token string) *server.Server {
 	t.Helper()
-	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DataDir: dir, KBDir: "../kb-data", AdminToken: token},
-		server.Options{Logger: slog.New(slog.DiscardHandler), Segmenter: sharedSegmenter(t), Parser: sharedParser(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stopTestServer(t, srv) })
-	return srv
+	return startServerWith(t, server.Config{Addr: "127.0.0.1:0", DataDir: dir, KBDir: "../kb-data", AdminToken: token})
 }
 
 // call sends an admin request and decodes the JSON answer into out.

@@ -37,8 +37,14 @@ func sharedParser(t testing.TB) *nlu.Parser { return nlutest.Parser(t, sharedSeg
 // dir and the repository's kb-data, and shuts it down at the end of the test.
 func startTestServer(t testing.TB, dir string) *server.Server {
 	t.Helper()
-	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DataDir: dir, KBDir: "../kb-data"},
-		server.Options{Logger: slog.New(slog.DiscardHandler), Segmenter: sharedSegmenter(t), Parser: sharedParser(t)})
+	return startServerWith(t, server.Config{Addr: "127.0.0.1:0", DataDir: dir, KBDir: "../kb-data"})
+}
+
+// startServerWith starts a real server with cfg, sharing the test binary's
+// segmenter and NLU models, and shuts it down at the end of the test.
+func startServerWith(t testing.TB, cfg server.Config) *server.Server {
+	t.Helper()
+	srv, err := server.New(cfg, server.Options{Logger: slog.New(slog.DiscardHandler), Segmenter: sharedSegmenter(t), Parser: sharedParser(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

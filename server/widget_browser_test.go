@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -285,20 +284,10 @@ func TestWidgetSurvivesRestart(t *testing.T) {
 	})()`, readTranscript, want))
 }
 
-// startServerAt starts a server on addr with the data in dir, sharing the
-// test binary's segmenter; it stops when the test ends if not before.
+// startServerAt starts a server on addr with the data in dir.
 func startServerAt(t *testing.T, addr, dir string) *server.Server {
 	t.Helper()
-	srv, err := server.New(server.Config{Addr: addr, DataDir: dir, KBDir: "../kb-data"},
-		server.Options{Logger: slog.New(slog.DiscardHandler), Segmenter: sharedSegmenter(t), Parser: sharedParser(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stopServer(t, srv) })
-	return srv
+	return startServerWith(t, server.Config{Addr: addr, DataDir: dir, KBDir: "../kb-data"})
 }
 
 // stopServer shuts a server down; stopping one twice is harmless.

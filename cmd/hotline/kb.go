@@ -237,24 +237,7 @@ func kbSearch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 		return out.Flush()
 	}
-	if fs.NArg() > 0 {
-		for _, q := range fs.Args() {
-			if err := one(q); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	sc := bufio.NewScanner(stdin)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if q := strings.TrimSpace(sc.Text()); q != "" {
-			if err := one(q); err != nil {
-				return err
-			}
-		}
-	}
-	return sc.Err()
+	return eachInput(fs.Args(), stdin, one)
 }
 
 func round(x float64, digits int) float64 {

@@ -81,9 +81,15 @@ func nluParse(args []string, stdin io.Reader, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "  tokens %s\n", strings.Join(r.Tokens, " | "))
 		return nil
 	}
-	if fs.NArg() > 0 {
-		for _, text := range fs.Args() {
-			if err := show(text); err != nil {
+	return eachInput(fs.Args(), stdin, show)
+}
+
+// eachInput calls fn for each argument or, when there are none, for each
+// non-blank line of stdin.
+func eachInput(args []string, stdin io.Reader, fn func(string) error) error {
+	if len(args) > 0 {
+		for _, a := range args {
+			if err := fn(a); err != nil {
 				return err
 			}
 		}
@@ -92,8 +98,8 @@ func nluParse(args []string, stdin io.Reader, stdout io.Writer) error {
 	sc := bufio.NewScanner(stdin)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		if text := strings.TrimSpace(sc.Text()); text != "" {
-			if err := show(text); err != nil {
+		if line := strings.TrimSpace(sc.Text()); line != "" {
+			if err := fn(line); err != nil {
 				return err
 			}
 		}

@@ -54,7 +54,7 @@ const (
 // unreachable Redis fails at once (wrapping store.ErrUnavailable) rather
 // than waiting for ctx.
 func (s *Store) Lock(ctx context.Context, key string) (func(), error) {
-	unlockLocal, err := s.local.lock(ctx, key)
+	unlockLocal, err := s.local.Lock(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -180,47 +180,4 @@ func (h *heldLock) tryRelease() error {
 		return err
 	}
 	return nil
-}
-
-// localLocks serializes the goroutines of one process per key.
-type localLocks struct {
-	mu   sync.Mutex
-	held map[string]*localLock
-}
-
-type localLock struct {
-	ch   chan struct{} // holds one token while the key is locked
-	refs int           // goroutines holding or waiting; the entry is dropped at 0
-}
-
-func newLocalLocks() *localLocks { return &localLocks{held: make(map[string]*localLock)} }
-
-func (l *localLocks) lock(ctx context.Context, key string) (func(), error) {
-	l.mu.Lock()
-	k := l.held[key]
-	if k == nil {
-		k = &localLock{ch: make(chan struct{}, 1)}
-		l.held[key] = k
-	}
-	k.refs++
-	l.mu.Unlock()
-	select {
-	case k.ch <- struct{}{}:
-	case <-ctx.Done():
-		l.release(key, k)
-		return nil, ctx.Err()
-	}
-	return func() {
-		<-k.ch
-		l.release(key, k)
-	}, nil
-}
-
-func (l *localLocks) release(key string, k *localLock) {
-	l.mu.Lock()
-	k.refs--
-	if k.refs == 0 {
-		delete(l.held, key)
-	}
-	l.mu.Unlock()
 }

@@ -41,6 +41,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/hotline12345/hotline/store"
+	"github.com/hotline12345/hotline/store/keylock"
 )
 
 // DefaultPrefix starts every key when Config.Prefix is empty.
@@ -74,7 +75,7 @@ type Store struct {
 	now     func() time.Time
 	lockTTL time.Duration
 	log     *slog.Logger
-	local   *localLocks
+	local   *keylock.Map
 	*bus
 
 	// Background work (lock renewals, late releases) runs through spawn,
@@ -129,7 +130,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		now:     cfg.Now,
 		lockTTL: cfg.LockTTL,
 		log:     cfg.Logger,
-		local:   newLocalLocks(),
+		local:   &keylock.Map{},
 		done:    make(chan struct{}),
 	}
 	s.bus = newBus(client, s.keys, cfg.Logger)
