@@ -30,6 +30,8 @@ const kbUsage = `Usage:
   hotline kb search [--kb DIR] [--json] [-k N] [--department CODE] [QUESTION…]
   hotline kb eval [--kb DIR] [--queries FILE|DIR|GLOB]… [--entries FILE.jsonl]
                   [--analyzer shipped|gse|standard|cjk|all] [--json] [--tune] [-v]
+  hotline kb misses [--data DIR] [--limit N] [--json]
+  hotline kb export [--kb DIR] [--data DIR] --out DIR
 `
 
 // kbCommand runs hotline kb lint, search and eval.
@@ -44,7 +46,7 @@ type newSegmenter func(userDict string) (*nlu.Segmenter, error)
 func kbRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, seg newSegmenter) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, kbUsage)
-		return fmt.Errorf("%w: want lint, search or eval", errUnknownKBCommand)
+		return fmt.Errorf("%w: want lint, search, eval, misses or export", errUnknownKBCommand)
 	}
 	switch args[0] {
 	case "lint":
@@ -54,7 +56,7 @@ func kbRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	case "eval":
 		return kbEval(ctx, args[1:], stdout, stderr, seg)
 	default:
-		return fmt.Errorf("%w %q (want lint, search or eval)", errUnknownKBCommand, args[0])
+		return fmt.Errorf("%w %q (want lint, search, eval, misses or export)", errUnknownKBCommand, args[0])
 	}
 }
 
