@@ -10,6 +10,21 @@ import (
 // regressions over sparse text features whose probabilities are averaged.
 // It is immutable after [Train] or [ReadClassifier] and safe for concurrent
 // use.
+//
+// The default model ([ModelOurs]) averages four class-balanced regressions
+// (character 1+2-grams; sublinear character 1–3-grams; sublinear gse
+// search-mode words; character 1+2-grams with Naive Bayes log-count-ratio
+// scaling), trained with the stochastic average gradient method. In 5-fold
+// cross-validation (same folds) it beat the baseline ([ModelBaseline], TF-IDF
+// character 1+2-grams with cross-validated C) by 1.3–2.3 points of macro-F1
+// on public Chinese intent data (SMP2017-ECDT, 31 classes) and on the
+// intent and department heads of the hotline corpus; no single member did.
+// Reproduce with "hotline nlu eval --model ours|baseline".
+//
+// Confidence is the averaged probability of the best label. It is
+// meaningful only against held-out answers: [ThresholdFor] on the answers
+// of [CrossValidate] gives the confidence above which a head is right 95%
+// of the time.
 type Classifier struct {
 	model      string
 	labels     []string

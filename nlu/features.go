@@ -21,11 +21,6 @@ const (
 	blockChars blockKind = 1
 	// blockWords: gse search-mode words (precise words and their sub-words).
 	blockWords blockKind = 2
-	// blockShape: word 1- and 2-grams of the precise words with names,
-	// places, organisations, numbers and other open-class tokens replaced by
-	// their gse part-of-speech tag ("给 <nr> 发短信"): a template seen with
-	// one name matches every other name the dictionary knows.
-	blockShape blockKind = 3
 )
 
 // Text boundary markers: the normalised text is wrapped in them so that a
@@ -52,23 +47,14 @@ type block struct {
 // featureSet is the vectoriser of one member: blocks, tf weighting and idf.
 // Immutable after training.
 type featureSet struct {
-	blocks     []block
-	sublinear  bool // tf → 1+ln(tf)
-	foldDigits bool // every decimal digit reads as 0
-	// unseenNorm counts the terms the vocabulary does not have (each at the
-	// idf of an unseen term) in a block's l2 norm. A text made mostly of
-	// unseen terms then keeps small weights on the few it shares with the
-	// training texts, instead of having them blown up to unit length.
-	unseenNorm bool
-	idf        []float64
-	// unseenIDF is the idf of a term no training text had.
-	unseenIDF float64
+	blocks    []block
+	sublinear bool // tf → 1+ln(tf)
+	idf       []float64
 }
 
 // normalizeText folds full-width ASCII to half-width, lowercases, collapses
-// whitespace to one space, drops control characters and, when foldDigits is
-// set, writes every decimal digit as 0 (numbers vary, their shape matters).
-func normalizeText(s string, foldDigits bool) string {
+// whitespace to one space and drops control characters.
+func normalizeText(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -90,9 +76,6 @@ func normalizeText(s string, foldDigits bool) string {
 			b.WriteByte(' ')
 			space = false
 		}
-		if foldDigits && r >= '0' && r <= '9' {
-			r = '0'
-		}
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
@@ -102,7 +85,6 @@ func normalizeText(s string, foldDigits bool) string {
 type termScratch struct {
 	offsets []int
 	ids     []int32
-	unseen  []int // per block: occurrences of unseen terms
 	idx     []int32
 	val     []float64
 	bytes   []byte
@@ -142,61 +124,31 @@ func (b *block) forEachTerm(norm string, seg *Segmenter, sc *termScratch, fn fun
 		for _, t := range seg.SearchTokens(sc.bytes) {
 			fn(t.Text)
 		}
-	case blockShape:
-		if seg == nil {
-			return
-		}
-		sc.bytes = append(sc.bytes[:0], norm...)
-		prev := markStart
-		for _, sg := range seg.gse.Segment(sc.bytes) {
-			if !hasContent(sc.bytes[sg.Start():sg.End()]) {
-				continue
-			}
-			tok := sg.Token()
-			cur := shapeOf(tok.Text(), tok.Pos())
-			if cur[0] == '<' {
-				fn(cur)
-			}
-			fn(prev + "|" + cur)
-			prev = cur
-		}
-		fn(prev + "|" + markEnd)
 	}
-}
-
-// shapeOf is a precise word as the shape block sees it: open-class words
-// (names, places, organisations, other proper nouns, numerals, tokens gse
-// does not know) become "<tag>", everything else stays itself.
-func shapeOf(word, pos string) string {
-	switch pos {
-	case "nr", "nrfg", "nrt", "ns", "nt", "nz", "m", "mq", "t", "eng":
-		return "<" + pos + ">"
-	case "x", "":
-		return "<x>"
-	}
-	return word
 }
 
 // vectorize returns the feature vector of text: indices ascending, values
 // tf·idf, each block l2-normalised and scaled by its weight. The slices are
 // sc's buffers, valid until the next call with sc.
 func (fs *featureSet) vectorize(text string, seg *Segmenter, sc *termScratch) ([]int32, []float64) {
-	norm := normalizeText(text, fs.foldDigits)
+	norm := normalizeText(text)
 	ids := sc.ids[:0]
-	unseen := append(sc.unseen[:0], make([]int, len(fs.blocks))...)
 	for bi := range fs.blocks {
 		b := &fs.blocks[bi]
 		b.forEachTerm(norm, seg, sc, func(term string) {
 			if id, ok := b.vocab[term]; ok {
 				ids = append(ids, id)
-			} else {
-				unseen[bi]++
 			}
 		})
 	}
-	sc.unseen = unseen
-	slices.Sort(ids)
 	sc.ids = ids
+	return fs.weigh(ids, sc)
+}
+
+// weigh turns the feature index of every known term occurrence (in any
+// order; sorted in place) into the weighted, normalised vector.
+func (fs *featureSet) weigh(ids []int32, sc *termScratch) ([]int32, []float64) {
+	slices.Sort(ids)
 	idx, val := sc.idx[:0], sc.val[:0]
 	for i := 0; i < len(ids); {
 		j := i + 1
@@ -222,9 +174,6 @@ func (fs *featureSet) vectorize(text string, seg *Segmenter, sc *termScratch) ([
 			sum += val[end] * val[end]
 			end++
 		}
-		if fs.unseenNorm {
-			sum += float64(unseen[bi]) * fs.unseenIDF * fs.unseenIDF
-		}
 		if sum > 0 {
 			scale := b.weight / math.Sqrt(sum)
 			for i := start; i < end; i++ {
@@ -242,16 +191,20 @@ func (fs *featureSet) numFeatures() int { return len(fs.idf) }
 
 // fitFeatures builds the vocabulary and idf of a member from the training
 // texts: per block, the terms found in at least minDF texts, sorted (so the
-// feature order, and the model bytes, do not depend on map order).
-func fitFeatures(recipes []blockRecipe, sublinear, foldDigits, unseenNorm bool, minDF int, texts []string, seg *Segmenter) *featureSet {
-	fs := &featureSet{sublinear: sublinear, foldDigits: foldDigits, unseenNorm: unseenNorm}
+// feature order, and the model bytes, do not depend on map order). It also
+// returns the feature index of every known term occurrence of each text, so
+// that the texts need not be segmented again.
+func fitFeatures(recipes []blockRecipe, sublinear bool, minDF int, texts []string, seg *Segmenter) (*featureSet, [][]int32) {
+	fs := &featureSet{sublinear: sublinear}
 	norms := make([]string, len(texts))
 	for i, t := range texts {
-		norms[i] = normalizeText(t, foldDigits)
+		norms[i] = normalizeText(t)
 	}
 	var sc termScratch
 	var dfs []map[string]int
 	var first int32
+	docIDs := make([][]int32, len(texts))
+	docTerms := make([][]string, len(texts))
 	for _, r := range recipes {
 		if r.kind.usesWords() && seg == nil {
 			continue
@@ -259,14 +212,17 @@ func fitFeatures(recipes []blockRecipe, sublinear, foldDigits, unseenNorm bool, 
 		b := block{kind: r.kind, minN: r.minN, maxN: r.maxN, weight: r.weight, first: first}
 		df := map[string]int{}
 		seen := map[string]bool{}
-		for _, norm := range norms {
+		for i, norm := range norms {
 			clear(seen)
+			terms := docTerms[i][:0]
 			b.forEachTerm(norm, seg, &sc, func(term string) {
+				terms = append(terms, term)
 				if !seen[term] {
 					seen[term] = true
 					df[term]++
 				}
 			})
+			docTerms[i] = terms
 		}
 		for term, n := range df {
 			if n >= minDF {
@@ -278,6 +234,13 @@ func fitFeatures(recipes []blockRecipe, sublinear, foldDigits, unseenNorm bool, 
 		for i, term := range b.terms {
 			b.vocab[term] = first + int32(i)
 		}
+		for i, terms := range docTerms {
+			for _, term := range terms {
+				if id, ok := b.vocab[term]; ok {
+					docIDs[i] = append(docIDs[i], id)
+				}
+			}
+		}
 		first += int32(len(b.terms))
 		fs.blocks = append(fs.blocks, b)
 		dfs = append(dfs, df)
@@ -285,13 +248,12 @@ func fitFeatures(recipes []blockRecipe, sublinear, foldDigits, unseenNorm bool, 
 	// Smooth idf as scikit-learn computes it: ln((1+N)/(1+df)) + 1.
 	fs.idf = make([]float64, first)
 	n := float64(len(texts))
-	fs.unseenIDF = math.Log(1+n) + 1
 	for bi, b := range fs.blocks {
 		for i, term := range b.terms {
 			fs.idf[int(b.first)+i] = math.Log((1+n)/(1+float64(dfs[bi][term]))) + 1
 		}
 	}
-	return fs
+	return fs, docIDs
 }
 
 // rebuildVocab restores the term → index maps after reading a model.
@@ -316,4 +278,4 @@ func (fs *featureSet) usesWords() bool {
 }
 
 // usesWords reports whether blocks of this kind need the segmenter.
-func (k blockKind) usesWords() bool { return k == blockWords || k == blockShape }
+func (k blockKind) usesWords() bool { return k == blockWords }

@@ -11,12 +11,12 @@ import (
 	"math"
 )
 
-// The classifier file format, version 1, all integers little-endian:
+// The classifier file format, version 2, all integers little-endian:
 //
 //	magic "HLNLUCLS", uint32 version
 //	string model, string segmenter version, uvarint labels, strings
 //	uvarint members, each:
-//	  float64 weight, float64 C, byte sublinear, byte foldDigits
+//	  float64 weight, float64 C, byte sublinear
 //	  uvarint blocks, each: byte kind, uvarint minN, uvarint maxN,
 //	    float64 weight, uvarint terms, strings
 //	  float64 idf × features, float32 w × features×labels, float32 b × labels
@@ -27,7 +27,7 @@ import (
 
 const (
 	modelMagic   = "HLNLUCLS"
-	modelVersion = 1
+	modelVersion = 2
 	// Bounds that keep a corrupt file from asking for absurd allocations.
 	maxModelCount  = 1 << 26
 	maxModelString = 1 << 16
@@ -58,7 +58,6 @@ func (c *Classifier) WriteTo(w io.Writer) (int64, error) {
 		mw.f64(m.weight)
 		mw.f64(m.c)
 		mw.boolean(fs.sublinear)
-		mw.boolean(fs.foldDigits)
 		mw.uvarint(len(fs.blocks))
 		for _, b := range fs.blocks {
 			mw.bytes([]byte{byte(b.kind)})
@@ -146,7 +145,7 @@ func readModel(mr *modelReader) (*Classifier, error) {
 	nm := mr.count()
 	for range nm {
 		m := &member{weight: mr.f64(), c: mr.f64()}
-		fs := &featureSet{sublinear: mr.boolean(), foldDigits: mr.boolean()}
+		fs := &featureSet{sublinear: mr.boolean()}
 		nb := mr.count()
 		var first int
 		for range nb {
@@ -157,7 +156,7 @@ func readModel(mr *modelReader) (*Classifier, error) {
 			minN := mr.count()
 			maxN := mr.count()
 			b := block{kind: kind, minN: minN, maxN: maxN, weight: mr.f64(), first: int32(first)}
-			if mr.err == nil && (b.kind < blockChars || b.kind > blockShape || b.kind == blockChars && (b.minN < 1 || b.maxN < b.minN || b.maxN > 8)) {
+			if mr.err == nil && (b.kind != blockChars && b.kind != blockWords || b.kind == blockChars && (b.minN < 1 || b.maxN < b.minN || b.maxN > 8)) {
 				return nil, fmt.Errorf("bad feature block (kind %d, n %d..%d)", b.kind, b.minN, b.maxN)
 			}
 			nt := mr.count()
