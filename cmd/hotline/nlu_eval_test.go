@@ -7,24 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/hotline12345/hotline/nlu"
 )
-
-var (
-	evalSegOnce sync.Once
-	evalSeg     *nlu.Segmenter
-	evalSegErr  error
-)
-
-// sharedEvalSegmenter loads gse once for the tests of this file, whatever
-// dictionary path they ask for.
-func sharedEvalSegmenter(string) (*nlu.Segmenter, error) {
-	evalSegOnce.Do(func() { evalSeg, evalSegErr = nlu.NewSegmenter("../../kb-data/dict.txt") })
-	return evalSeg, evalSegErr
-}
 
 // writeEvalFile writes a labelled file of n texts per label.
 func writeEvalFile(t *testing.T, name string, n int) string {
@@ -56,7 +40,7 @@ func writeEvalFile(t *testing.T, name string, n int) string {
 func runEval(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	err := nluEvalWith(context.Background(), args, &stdout, &stderr, sharedEvalSegmenter)
+	err := nluEvalWith(context.Background(), args, &stdout, &stderr, sharedSegmenter)
 	return stdout.String(), stderr.String(), err
 }
 
