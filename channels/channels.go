@@ -13,6 +13,7 @@ package channels
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -90,15 +91,49 @@ func (r *Registry) Sender(name string) (Sender, bool) {
 // are announced.
 func Topic(conversation string) string { return "conv:" + conversation }
 
+// Event is one announcement on a conversation's topic: exactly one of its
+// fields is set.
+type Event struct {
+	// Message is a new transcript message.
+	Message *store.Message `json:"message,omitempty"`
+	// Queue is the citizen's new place in the queue for an agent.
+	Queue *QueueStatus `json:"queue,omitempty"`
+	// Typing names who is typing (citizen or agent). Not stored.
+	Typing store.Sender `json:"typing,omitempty"`
+}
+
+// QueueStatus is where a citizen waiting for an agent stands.
+type QueueStatus struct {
+	// Position is 1 for the next to be served; 0 means no longer waiting.
+	Position int `json:"position"`
+	// Wait is the estimated wait in seconds; 0 when unknown.
+	Wait int `json:"wait,omitempty"`
+}
+
 // EncodeEvent is the bus payload announcing a new transcript message.
-func EncodeEvent(m store.Message) []byte {
-	data, _ := json.Marshal(m) // a Message always marshals
+func EncodeEvent(m store.Message) []byte { return encode(Event{Message: &m}) }
+
+// EncodeQueue is the bus payload announcing a new place in the queue.
+func EncodeQueue(q QueueStatus) []byte { return encode(Event{Queue: &q}) }
+
+// EncodeTyping is the bus payload saying that from is typing.
+func EncodeTyping(from store.Sender) []byte { return encode(Event{Typing: from}) }
+
+func encode(e Event) []byte {
+	data, _ := json.Marshal(e) // an Event always marshals
 	return data
 }
 
-// DecodeEvent reads a payload written by EncodeEvent.
-func DecodeEvent(payload []byte) (store.Message, error) {
-	var m store.Message
-	err := json.Unmarshal(payload, &m)
-	return m, err
+// DecodeEvent reads a payload written by one of the Encode functions. Any
+// other payload (store.ResyncPayload among them) is an error: the reader
+// then catches up from the transcript.
+func DecodeEvent(payload []byte) (Event, error) {
+	var e Event
+	if err := json.Unmarshal(payload, &e); err != nil {
+		return e, err
+	}
+	if e.Message == nil && e.Queue == nil && e.Typing == "" {
+		return e, errors.New("channels: empty event")
+	}
+	return e, nil
 }

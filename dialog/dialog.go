@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hotline12345/hotline/channels"
+	"github.com/hotline12345/hotline/handoff"
 	"github.com/hotline12345/hotline/knowledge"
 	"github.com/hotline12345/hotline/nlu"
 	"github.com/hotline12345/hotline/store"
@@ -65,6 +67,22 @@ const DataPriority = "priority"
 // dataDraft keeps a call-back message that still lacks a phone number.
 const dataDraft = "message_draft"
 
+// dataUnanswered counts the bot's consecutive none/clarify outcomes; at
+// two the citizen is handed to an agent.
+const dataUnanswered = "unanswered"
+
+// Handoff passes conversations to human agents.
+type Handoff interface {
+	// Request queues the conversation for an agent, unless none serve now.
+	Request(ctx context.Context, conv store.Conversation, r handoff.Request) (handoff.Outcome, error)
+	// Cancel takes a waiting conversation out of the queue.
+	Cancel(ctx context.Context, conv string) (bool, error)
+	// Rated records the satisfaction score for an agent's service.
+	Rated(ctx context.Context, conv, agent string, score int)
+	// RecordCallback shows a call-back request (留言) to the agents.
+	RecordCallback(ctx context.Context, conv store.Conversation, m store.Message) error
+}
+
 // Store is what the bot needs from the store.
 type Store interface {
 	store.Conversations
@@ -103,6 +121,9 @@ type Config struct {
 	Registerer prometheus.Registerer
 }
 
+// DefaultHandoffIntents are the intents handed to agents by default.
+var DefaultHandoffIntents = []nlu.Intent{nlu.IntentComplaint, nlu.IntentReport, nlu.IntentHelp}
+
 // Bot handles citizens' messages.
 type Bot struct {
 	store     Store
@@ -112,6 +133,9 @@ type Bot struct {
 	log       *slog.Logger
 	latency   *prometheus.HistogramVec
 	decisions *prometheus.CounterVec
+
+	handoff        Handoff
+	handoffIntents []nlu.Intent
 }
 
 // New returns a bot.
@@ -126,11 +150,12 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	b := &Bot{
-		store:    cfg.Store,
-		kb:       cfg.Knowledge,
-		nlu:      cfg.NLU,
-		channels: cfg.Channels,
-		log:      cfg.Logger,
+		handoffIntents: DefaultHandoffIntents,
+		store:          cfg.Store,
+		kb:             cfg.Knowledge,
+		nlu:            cfg.NLU,
+		channels:       cfg.Channels,
+		log:            cfg.Logger,
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "hotline",
 			Name:      "answer_seconds",
@@ -151,6 +176,18 @@ func New(cfg Config) (*Bot, error) {
 		}
 	}
 	return b, nil
+}
+
+// SetHandoff connects the bot to the agents. intents are the appeals
+// handed to an agent (when agents serve) rather than taken down as a
+// message; nil keeps DefaultHandoffIntents, an empty slice hands none.
+// The hand-off service posts through the bot, so it is built after it:
+// call SetHandoff before the bot handles messages.
+func (b *Bot) SetHandoff(h Handoff, intents []nlu.Intent) {
+	b.handoff = h
+	if intents != nil {
+		b.handoffIntents = intents
+	}
 }
 
 // Open starts a new conversation for a channel user and greets them.
@@ -180,13 +217,20 @@ func (b *Bot) Post(ctx context.Context, conv store.Conversation, m store.Message
 	if err != nil {
 		return stored, fmt.Errorf("dialog: append to %s: %w", conv.ID, err)
 	}
-	b.announce(ctx, conv.ID, stored)
+	b.Deliver(ctx, conv, stored)
+	return stored, nil
+}
+
+// Deliver announces a message already in the transcript on the bus and
+// pushes it through the channel's Sender, if it has one. Failures are
+// logged: the transcript has the message, and clients catch up from it.
+func (b *Bot) Deliver(ctx context.Context, conv store.Conversation, m store.Message) {
+	b.announce(ctx, conv.ID, m)
 	if s, ok := b.channels.Sender(conv.Channel); ok {
-		if err := s.Send(ctx, channels.Outbound{Conversation: conv, Message: stored}); err != nil {
-			b.log.Warn("push failed", "conversation", conv.ID, "seq", stored.Seq, "channel", conv.Channel, "err", err)
+		if err := s.Send(ctx, channels.Outbound{Conversation: conv, Message: m}); err != nil {
+			b.log.Warn("push failed", "conversation", conv.ID, "seq", m.Seq, "channel", conv.Channel, "err", err)
 		}
 	}
-	return stored, nil
 }
 
 func (b *Bot) announce(ctx context.Context, conv string, m store.Message) {
@@ -244,6 +288,11 @@ func (b *Bot) Handle(ctx context.Context, in channels.Inbound, stored func(m sto
 	} else {
 		b.announce(ctx, conv.ID, msg)
 	}
+	if b.silent(conv, msg, parse) {
+		// An agent holds the chat, or the citizen waits for one: what
+		// they write is for the agent. The bot says nothing.
+		return nil
+	}
 
 	replies, kind, err := b.respond(ctx, &conv, msg, parse)
 	if err != nil {
@@ -260,6 +309,20 @@ func (b *Bot) Handle(ctx context.Context, in channels.Inbound, stored func(m sto
 	}
 	b.latency.WithLabelValues(kind).Observe(time.Since(start).Seconds())
 	return nil
+}
+
+// silent reports whether the bot must leave a message to the agents: the
+// conversation is with an agent, or waits for one and the message is
+// neither a cancellation nor an emergency (danger to life is answered at
+// once, whoever holds the chat later).
+func (b *Bot) silent(conv store.Conversation, msg store.Message, u nlu.Result) bool {
+	switch conv.State {
+	case handoff.StateAgent:
+		return true
+	case handoff.StateQueued:
+		return strings.TrimSpace(msg.Text) != optionCancelQueue && u.Urgency != nlu.UrgencyEmergency
+	}
+	return false
 }
 
 // answered reports whether the transcript holds a reply to citizen message seq.
@@ -287,7 +350,26 @@ func (b *Bot) respond(ctx context.Context, conv *store.Conversation, msg store.M
 			return nil, "", err
 		}
 		b.log.Warn("emergency flagged", "conversation", conv.ID, "numbers", strings.Join(u.EmergencyNumbers, ","))
-		return []store.Message{emergencyReply(u.EmergencyNumbers)}, "emergency", nil
+		replies := []store.Message{emergencyReply(u.EmergencyNumbers)}
+		if b.handoff != nil && conv.State != handoff.StateQueued {
+			// Top priority to a person, at once; if nobody can take it,
+			// the advice above stands on its own.
+			if out, err := b.handoff.Request(ctx, *conv, handoff.Request{Priority: handoff.PriorityEmergency,
+				Skill: b.skill(u), Reason: "emergency", Preview: msg.Text}); err != nil {
+				b.log.Error("emergency hand-off failed", "conversation", conv.ID, "err", err)
+			} else if out.Queued {
+				replies = append(replies, bot(textQueuedEmergency, optionCancelQueue))
+			}
+		}
+		return replies, "emergency", nil
+	}
+	if conv.State == handoff.StateQueued { // the only thing the bot hears there
+		return b.cancelQueue(ctx, conv)
+	}
+	if agent := conv.Data[handoff.DataSurvey]; agent != "" {
+		if score := handoff.SurveyScore(text); score > 0 {
+			return b.surveyed(ctx, conv, agent, score)
+		}
 	}
 	if conv.State == StateLeaveMessage {
 		return b.takeMessage(ctx, conv, msg)
@@ -310,6 +392,9 @@ func (b *Bot) respond(ctx context.Context, conv *store.Conversation, msg store.M
 	if !intentOK {
 		intent = nlu.IntentConsult // not sure: try the knowledge base
 	}
+	if text == optionHuman {
+		intent = nlu.IntentHuman
+	}
 	dept := ""
 	if deptOK && u.Department != nlu.NotApplicable {
 		dept = u.Department
@@ -322,7 +407,8 @@ func (b *Bot) respond(ctx context.Context, conv *store.Conversation, msg store.M
 	case nlu.IntentGoodbye:
 		return append(urgent, bot(textGoodbye)), "small_talk", nil
 	case nlu.IntentHuman:
-		return append(urgent, bot(textHuman, optionLeaveMessage)), "human", nil
+		taken, kind, err := b.escalate(ctx, conv, msg, u, "human", "")
+		return append(urgent, taken...), kind, err
 	case nlu.IntentTicketStatus:
 		return append(urgent, bot(textTicketStatus, optionLeaveMessage)), "ticket_status", nil
 	case nlu.IntentPraise:
@@ -338,11 +424,135 @@ func (b *Bot) respond(ctx context.Context, conv *store.Conversation, msg store.M
 			answer[0].Options = appendOption(answer[0].Options, optionLeaveMessage)
 			return append(urgent, answer...), kind, err
 		}
+		if b.handoff != nil && slices.Contains(b.handoffIntents, intent) {
+			taken, kind, err := b.escalate(ctx, conv, msg, u, string(intent), "")
+			if err != nil || kind == "handoff" {
+				return append(urgent, taken...), kind, err
+			}
+		}
 		taken, kind, err := b.takeAppeal(ctx, conv, msg)
 		return append(urgent, taken...), kind, err
 	}
 	answer, kind, err := b.answer(ctx, text, dept)
-	return append(urgent, answer...), kind, err
+	if err != nil {
+		return nil, "", err
+	}
+	if n, err := b.countUnanswered(ctx, conv, kind); err != nil {
+		return nil, "", err
+	} else if n >= 2 && b.handoff != nil {
+		taken, hkind, err := b.escalate(ctx, conv, msg, u, "unanswered", textUnanswered)
+		if err != nil || hkind == "handoff" {
+			return append(urgent, taken...), hkind, err
+		}
+	}
+	return append(urgent, answer...), kind, nil
+}
+
+// skill is the department an agent should know for this message, when
+// the NLU is sure of it.
+func (b *Bot) skill(u nlu.Result) string {
+	if _, deptOK := b.nlu.Confident(u); deptOK && u.Department != nlu.NotApplicable {
+		return u.Department
+	}
+	return ""
+}
+
+// escalate hands the conversation to an agent. kind is "handoff" when the
+// citizen now waits for one; otherwise the replies say why not and offer
+// to leave a message. lead, if any, starts the reply.
+func (b *Bot) escalate(ctx context.Context, conv *store.Conversation, msg store.Message, u nlu.Result, reason, lead string) ([]store.Message, string, error) {
+	if b.handoff == nil {
+		return []store.Message{bot(lead+textHuman, optionLeaveMessage)}, "human", nil
+	}
+	out, err := b.handoff.Request(ctx, *conv, handoff.Request{
+		Priority: handoff.ParsePriority(conv.Data[DataPriority]),
+		Skill:    b.skill(u),
+		Reason:   reason,
+		Preview:  msg.Text,
+	})
+	if err != nil {
+		b.log.Error("hand-off failed", "conversation", conv.ID, "err", err)
+		return []store.Message{bot(textBusy, optionLeaveMessage)}, "error", nil
+	}
+	if c, err := b.store.Conversation(ctx, conv.ID); err == nil {
+		*conv = c
+	}
+	switch {
+	case out.Queued:
+		b.log.Info("handed off", "conversation", conv.ID, "reason", reason, "position", out.Position)
+		return []store.Message{bot(lead+textQueued, optionCancelQueue)}, "handoff", nil
+	case out.Closed:
+		text := lead + fmt.Sprintf(textAgentsClosed, out.Hours)
+		if !out.NextOpen.IsZero() {
+			text += fmt.Sprintf(textAgentsReopen, out.NextOpen.Format("1月2日 15:04"))
+		}
+		return []store.Message{bot(text, optionLeaveMessage)}, "human", nil
+	default:
+		return []store.Message{bot(lead+textNoAgents, optionLeaveMessage)}, "human", nil
+	}
+}
+
+// cancelQueue takes a waiting citizen back to the bot.
+func (b *Bot) cancelQueue(ctx context.Context, conv *store.Conversation) ([]store.Message, string, error) {
+	if b.handoff == nil {
+		if err := b.setState(ctx, conv, StateBot, ""); err != nil {
+			return nil, "", err
+		}
+	} else if _, err := b.handoff.Cancel(ctx, conv.ID); err != nil {
+		return nil, "", fmt.Errorf("dialog: cancel queue of %s: %w", conv.ID, err)
+	}
+	if c, err := b.store.Conversation(ctx, conv.ID); err == nil {
+		*conv = c
+	}
+	return []store.Message{bot(textQueueCancelled, topics...)}, "handoff", nil
+}
+
+// countUnanswered keeps the count of consecutive none/clarify outcomes
+// and returns it.
+func (b *Bot) countUnanswered(ctx context.Context, conv *store.Conversation, kind string) (int, error) {
+	n, _ := strconv.Atoi(conv.Data[dataUnanswered])
+	next := 0
+	if kind == "none" || kind == "clarify" {
+		next = n + 1
+	}
+	if next == n {
+		return n, nil
+	}
+	c, err := b.store.UpdateConversation(ctx, conv.ID, func(c *store.Conversation) error {
+		if c.Data == nil {
+			c.Data = map[string]string{}
+		}
+		if next == 0 || next >= 2 {
+			delete(c.Data, dataUnanswered) // counted again after a hand-off
+		} else {
+			c.Data[dataUnanswered] = strconv.Itoa(next)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("dialog: update %s: %w", conv.ID, err)
+	}
+	*conv = c
+	return next, nil
+}
+
+// surveyed records the citizen's answer to the satisfaction survey that
+// follows an agent's service.
+func (b *Bot) surveyed(ctx context.Context, conv *store.Conversation, agent string, score int) ([]store.Message, string, error) {
+	c, err := b.store.UpdateConversation(ctx, conv.ID, func(c *store.Conversation) error {
+		delete(c.Data, handoff.DataSurvey)
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("dialog: update %s: %w", conv.ID, err)
+	}
+	*conv = c
+	if b.handoff != nil {
+		b.handoff.Rated(ctx, conv.ID, agent, score)
+	}
+	m := bot(textRated)
+	m.Meta = map[string]string{MetaRating: strconv.Itoa(score), handoff.MetaAgent: agent}
+	return []store.Message{m}, "rating", nil
 }
 
 // emergencyReply tells the citizen whom to call and what to do.
@@ -477,12 +687,19 @@ func (b *Bot) takeMessage(ctx context.Context, conv *store.Conversation, msg sto
 	}
 	// The request itself is a system entry in the transcript, so that the
 	// agents' console and the work order system find it in one place.
-	if _, err := b.Post(ctx, *conv, store.Message{
+	request, err := b.Post(ctx, *conv, store.Message{
 		From: store.FromSystem,
 		Text: "留言：" + draft,
 		Meta: map[string]string{MetaCallback: "open"},
-	}); err != nil {
+	})
+	if err != nil {
 		return nil, "", err
+	}
+	if b.handoff != nil {
+		if err := b.handoff.RecordCallback(ctx, *conv, request); err != nil {
+			// It stays in the transcript, flagged; log for the operators.
+			b.log.Error("call-back request not listed for agents", "conversation", conv.ID, "err", err)
+		}
 	}
 	b.log.Info("call-back request recorded", "conversation", conv.ID)
 	return []store.Message{bot(textMessageTaken)}, "leave_message", nil
@@ -492,6 +709,16 @@ func (b *Bot) takeMessage(ctx context.Context, conv *store.Conversation, msg sto
 func (b *Bot) rate(ctx context.Context, conv store.Conversation, in channels.Inbound) error {
 	if in.Score < 1 || in.Score > 5 {
 		return ErrBadScore
+	}
+	if agent := conv.Data[handoff.DataSurvey]; agent != "" {
+		// The answer to the survey after an agent's service: four levels,
+		// 4 非常满意 … 1 不满意.
+		replies, _, err := b.surveyed(ctx, &conv, agent, min(in.Score, len(handoff.SurveyOptions)))
+		if err != nil {
+			return err
+		}
+		_, err = b.Post(ctx, conv, replies[0])
+		return err
 	}
 	_, err := b.Post(ctx, conv, store.Message{
 		From: store.FromBot,

@@ -10,7 +10,9 @@ const (
 	textGreeting = "您好！很高兴为您服务，请问有什么可以帮您？"
 	textThanks   = "不客气，感谢您的支持！如还有其他问题，请随时提问。"
 	textGoodbye  = "感谢您使用本市12345政务服务便民热线，祝您生活愉快，再见！"
-	textHuman    = "人工坐席在线接入功能正在建设中，暂时无法为您转接。" +
+	// textHuman answers a request for a person when no hand-off is
+	// configured (hotline chat, tests of the bot alone).
+	textHuman = "抱歉，目前暂时无法为您转接人工客服。" +
 		"您可以选择“留言”，留下问题和联系电话，工作人员会在工作时间内与您联系；也可以直接拨打12345热线电话，由话务员为您服务。"
 	textTicketStatus = "在线查询工单进度的功能正在建设中。您可以拨打12345热线电话，提供工单编号和登记时留下的联系电话查询办理进度；" +
 		"也可以选择“留言”，工作人员会在工作时间内与您联系。"
@@ -36,12 +38,27 @@ const (
 	textCancelled    = "已取消留言。请问还有什么可以帮您？"
 
 	textRated = "感谢您的评价！我们会不断改进服务。"
+
+	// Hand-off to agents.
+	textQueued = "正在为您转接人工客服，请稍候。排队期间您可以继续输入要反映的情况，客服接入后会一并看到。" +
+		"如不想等待，请点击“取消排队”返回智能客服。"
+	textQueuedEmergency = "已为您优先转接人工客服，请保持在线。"
+	textUnanswered      = "抱歉，我暂时没能找到您要的答案。"
+	textAgentsClosed    = "人工客服的服务时间为%s，现在不在服务时间内。" +
+		"您可以选择“留言”，留下问题和联系电话，工作人员会在工作时间内尽快与您联系。"
+	textAgentsReopen   = "人工服务将于%s恢复。"
+	textNoAgents       = "抱歉，目前没有空闲的人工客服。您可以选择“留言”，留下问题和联系电话，工作人员会尽快与您联系；也可以稍后再试。"
+	textQueueCancelled = "已取消排队，请问还有什么可以帮您？"
 )
 
 // Option texts the citizen can tap. Tapping sends the text as a message.
 const (
 	optionLeaveMessage = "留言"
 	optionCancel       = "取消"
+	// optionHuman asks for a person (the nlu also reads 人工客服, 找真人…).
+	optionHuman = "转人工"
+	// optionCancelQueue leaves the queue for an agent.
+	optionCancelQueue = "取消排队"
 )
 
 // topics are the common questions offered with the welcome and when nothing

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hotline12345/hotline/handoff"
+	"github.com/hotline12345/hotline/nlu"
 	redisstore "github.com/hotline12345/hotline/store/redis"
 )
 
@@ -46,6 +49,22 @@ type Config struct {
 	// RedisPrefix starts every Redis key, so that several deployments can
 	// share one Redis. Default "hotline:".
 	RedisPrefix string
+	// ServiceHours are when agents serve (docs/HANDOFF-HOURS.md); the
+	// holiday calendar is kb-data/handoff/calendar.yaml. Default every day
+	// 08:00–20:00.
+	ServiceHours string
+	// AcceptTimeout is how long an agent has to accept an offered chat.
+	// Default 15 s.
+	AcceptTimeout time.Duration
+	// AgentGrace is how long an agent whose connection dropped keeps their
+	// chats. Default 60 s.
+	AgentGrace time.Duration
+	// HandoffIntents are the appeals handed to agents rather than taken
+	// down as messages. Default complaint, report, help.
+	HandoffIntents []string
+	// CookieSecure marks the agents' session cookie Secure even when the
+	// request reached hotline over plain HTTP (behind a TLS proxy).
+	CookieSecure bool
 }
 
 // Setting describes one configuration setting for flags, environment and
@@ -85,6 +104,16 @@ var Settings = []Setting{
 		set: func(c *Config, v string) error { c.ModelDir = v; return nil }},
 	{Key: "redis_prefix", Env: "HOTLINE_REDIS_PREFIX", Default: redisstore.DefaultPrefix, Help: "prefix of every Redis key, so that several deployments can share one Redis",
 		set: func(c *Config, v string) error { c.RedisPrefix = v; return nil }},
+	{Key: "service_hours", Env: "HOTLINE_SERVICE_HOURS", Default: handoff.DefaultHours, Help: "when agents serve, e.g. \"mon-fri 08:30-12:00,13:30-18:00; sat 09:00-12:00\" (holidays: kb-data/handoff/calendar.yaml; see docs/HANDOFF-HOURS.md)",
+		set: func(c *Config, v string) error { c.ServiceHours = v; _, err := handoff.ParseHours(v); return err }},
+	{Key: "accept_timeout", Env: "HOTLINE_ACCEPT_TIMEOUT", Default: "15s", Help: "how long an agent has to accept an offered chat before it goes to the next agent",
+		set: func(c *Config, v string) (err error) { c.AcceptTimeout, err = time.ParseDuration(v); return err }},
+	{Key: "agent_grace", Env: "HOTLINE_AGENT_GRACE", Default: "60s", Help: "how long an agent whose connection dropped keeps their chats",
+		set: func(c *Config, v string) (err error) { c.AgentGrace, err = time.ParseDuration(v); return err }},
+	{Key: "handoff_intents", Env: "HOTLINE_HANDOFF_INTENTS", Default: "complaint,report,help", Help: "comma-separated intents handed to an agent (when agents serve) instead of taken down as a message; empty: none",
+		set: func(c *Config, v string) error { c.HandoffIntents = splitList(v); return nil }},
+	{Key: "cookie_secure", Env: "HOTLINE_COOKIE_SECURE", Default: "false", Help: "mark the agents' session cookie Secure (set when a TLS proxy is in front)",
+		set: func(c *Config, v string) (err error) { c.CookieSecure, err = strconv.ParseBool(v); return err }},
 }
 
 // ConfigEnv is the environment variable naming the YAML file, as --config does.
@@ -164,6 +193,15 @@ func (c Config) Validate() error {
 		return errors.New("kb must not be empty")
 	case c.ShutdownTimeout <= 0:
 		return errors.New("shutdown_timeout must be positive")
+	case c.AcceptTimeout < 0 || c.AgentGrace < 0:
+		return errors.New("accept_timeout and agent_grace must not be negative")
+	}
+	for _, in := range c.HandoffIntents {
+		switch nlu.Intent(in) {
+		case nlu.IntentComplaint, nlu.IntentReport, nlu.IntentHelp, nlu.IntentSuggestion:
+		default:
+			return fmt.Errorf("handoff_intents: %q is not one of complaint, report, help, suggestion", in)
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hotline12345/hotline/internal/nlutest"
+	"github.com/hotline12345/hotline/internal/testwait"
 	"github.com/hotline12345/hotline/nlu"
 	"github.com/hotline12345/hotline/server"
 )
@@ -63,20 +64,7 @@ func stopTestServer(t testing.TB, srv *server.Server) {
 
 func baseURL(srv *server.Server) string { return "http://" + srv.Addr() }
 
-// eventually polls fn until it returns nil or the timeout passes.
-func eventually(t testing.TB, timeout time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// eventually polls fn until it returns nil, failing the test at timeout.
+var eventually = testwait.Until
 
 var httpClient = &http.Client{Timeout: 10 * time.Second}

@@ -7,6 +7,9 @@
 //	/            demo page of the hotline with the widget
 //	/widget.js   the widget, embeddable with one <script> tag
 //	/ws/chat     the widget's WebSocket (docs/PROTOCOL.md)
+//	/agent       the agents' console
+//	/ws/agent    the console's WebSocket (docs/PROTOCOL.md)
+//	/api/v1/     sign-in for agents, the admin API (docs/API.md)
 //	/healthz     200 while the process serves HTTP
 //	/readyz      200 once the store, the index and the segmenter are ready
 //	/metrics     Prometheus text format
@@ -56,11 +59,12 @@ type Server struct {
 	ln       net.Listener
 	served   chan error
 
-	mu    sync.Mutex // guards core and chat until ready
-	core  *Core
-	chat  *webch.Channel
-	api   atomic.Pointer[http.ServeMux] // /api/v1/…, set once ready
-	ready atomic.Bool
+	mu     sync.Mutex // guards core and chat until ready
+	core   *Core
+	chat   *webch.Channel
+	agents *agents
+	api    atomic.Pointer[http.ServeMux] // /api/v1/…, set once ready
+	ready  atomic.Bool
 
 	stopSync context.CancelFunc // stops the knowledge base follower
 	synced   chan struct{}      // closed when it has stopped
@@ -127,20 +131,31 @@ func (s *Server) Start() error {
 		s.http.Close()
 		return err
 	}
+	ag, err := openAgents(s.cfg, core, s.log, s.registry)
+	if err != nil {
+		s.http.Close()
+		core.Close()
+		return err
+	}
 	chat, err := webch.New(webch.Config{
 		Bot:            core.Bot,
 		Store:          core.Store,
 		Logger:         s.log,
 		Registerer:     s.registry,
 		AllowedOrigins: s.cfg.AllowedOrigins,
+		QueueStatus:    ag.svc.QueueStatus,
 	})
 	if err != nil {
 		s.http.Close()
+		ag.close()
 		core.Close()
 		return err
 	}
 	api := http.NewServeMux()
 	(&adminAPI{token: s.cfg.AdminToken, editor: core.editor, misses: core.Store}).routes(api)
+	api.Handle("/api/v1/login", ag.login)
+	api.Handle("/api/v1/logout", ag.login)
+	api.Handle("/api/v1/me", ag.login)
 	s.api.Store(api)
 
 	syncCtx, stopSync := context.WithCancel(context.Background())
@@ -151,7 +166,7 @@ func (s *Server) Start() error {
 	}()
 
 	s.mu.Lock()
-	s.core, s.chat = core, chat
+	s.core, s.chat, s.agents = core, chat, ag
 	s.mu.Unlock()
 	s.ready.Store(true)
 	s.log.Info("hotline is ready: open " + s.URL() + " in a browser to chat")
@@ -189,11 +204,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		errs = append(errs, s.http.Shutdown(ctx))
 	}
 	s.mu.Lock()
-	core, chat := s.core, s.chat
-	s.core, s.chat = nil, nil
+	core, chat, ag := s.core, s.chat, s.agents
+	s.core, s.chat, s.agents = nil, nil, nil
 	s.mu.Unlock()
 	if chat != nil {
 		errs = append(errs, chat.Shutdown(ctx))
+	}
+	if ag != nil {
+		errs = append(errs, ag.console.Shutdown(ctx), ag.close())
 	}
 	if s.stopSync != nil {
 		s.stopSync()
@@ -227,6 +245,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", web.Handler())
 	mux.HandleFunc("GET /ws/chat", s.serveChat)
+	mux.HandleFunc("GET /ws/agent", s.serveAgent)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -247,6 +266,18 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	chat.ServeHTTP(w, r)
+}
+
+func (s *Server) serveAgent(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	ag := s.agents
+	s.mu.Unlock()
+	if ag == nil || !s.ready.Load() {
+		w.Header().Set("Retry-After", "2")
+		http.Error(w, "hotline is starting, please retry", http.StatusServiceUnavailable)
+		return
+	}
+	ag.console.ServeHTTP(w, r)
 }
 
 // serveAPI hands the admin API its requests once the core is loaded.

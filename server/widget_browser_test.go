@@ -60,38 +60,10 @@ func TestWidgetInBrowser(t *testing.T) {
 	base := baseURL(startTestServer(t, t.TempDir()))
 	ctx := newTab(t, browser)
 
-	// An alert means the XSS probe ran as HTML: record it and dismiss it so
-	// the page does not hang.
-	var alerts atomic.Int32
-	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	go func() {
-		for ev, err := range dialogs {
-			if err != nil {
-				return
-			}
-			alerts.Add(1)
-			t.Logf("page opened a dialog: %q", ev.Message)
-			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
-		}
-	}()
-
-	// Any uncaught exception in the page is a widget bug.
-	var exceptions atomic.Int32
-	thrown := chromedp.Events(ctx, runtime.ExceptionThrown)
-	go func() {
-		for ev, err := range thrown {
-			if err != nil {
-				return
-			}
-			exceptions.Add(1)
-			d := ev.ExceptionDetails
-			desc := ""
-			if d.Exception != nil {
-				desc = d.Exception.Description
-			}
-			t.Logf("uncaught exception in the page: %s %s (%s:%d)", d.Text, desc, d.URL, d.LineNumber)
-		}
-	}()
+	// An alert means the XSS probe ran as HTML; any uncaught exception in
+	// the page is a widget bug.
+	alerts := watchDialogs(t, ctx)
+	exceptions := watchExceptions(t, ctx)
 
 	do(t, ctx, "open the demo page",
 		chromedp.EmulateViewport(1280, 900),
@@ -332,6 +304,46 @@ var pressEnter = chromedp.Func(func(ctx context.Context, t *chromedp.Target) err
 	}
 	return nil
 })
+
+// watchDialogs counts the JavaScript dialogs the page opens, logs them and
+// dismisses each so that the page does not hang. An alert in a test that
+// sends markup means the markup ran as HTML.
+func watchDialogs(t *testing.T, ctx context.Context) *atomic.Int32 {
+	var n atomic.Int32
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			n.Add(1)
+			t.Logf("page opened a dialog: %q", ev.Message)
+			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+	return &n
+}
+
+// watchExceptions counts and logs the uncaught exceptions in the page.
+func watchExceptions(t *testing.T, ctx context.Context) *atomic.Int32 {
+	var n atomic.Int32
+	thrown := chromedp.Events(ctx, runtime.ExceptionThrown)
+	go func() {
+		for ev, err := range thrown {
+			if err != nil {
+				return
+			}
+			n.Add(1)
+			d := ev.ExceptionDetails
+			desc := ""
+			if d.Exception != nil {
+				desc = d.Exception.Description
+			}
+			t.Logf("uncaught exception in the page: %s %s (%s:%d)", d.Text, desc, d.URL, d.LineNumber)
+		}
+	}()
+	return &n
+}
 
 // requireBrowser returns the browser's path, or skips the test when the
 // machine has none, unless HOTLINE_REQUIRE_BROWSER=1 makes that a failure.

@@ -172,6 +172,80 @@ type Misses interface {
 	Misses(ctx context.Context, limit int) ([]Miss, error)
 }
 
+// Keys keeps small values under keys that may expire: de-duplication keys
+// (a client's or WeChat's message id), login sessions, cached tokens.
+// Packages namespace their keys ("dedupe:wechat:…", "agent-session:…").
+type Keys interface {
+	// SetKey stores value under key, replacing what was there. ttl > 0
+	// makes the key expire after ttl; ttl 0 keeps it until deleted.
+	SetKey(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// AddKey stores value under key only if the key does not exist (or has
+	// expired). It reports whether it stored it; when not, current is the
+	// value already there. This is the de-duplication primitive: the first
+	// caller of AddKey for an id wins, every retry sees added false.
+	AddKey(ctx context.Context, key string, value []byte, ttl time.Duration) (added bool, current []byte, err error)
+	// Key returns the value under key, or ErrNotFound when there is none or
+	// it has expired.
+	Key(ctx context.Context, key string) ([]byte, error)
+	// DeleteKey removes key; removing a missing key is not an error.
+	DeleteKey(ctx context.Context, key string) error
+}
+
+// Counters count things shared by every instance (messages sent in a
+// WeChat window, work order numbers, statistics).
+type Counters interface {
+	// Increment adds delta to the named counter and returns the new value.
+	// A counter that does not exist starts at 0. ttl > 0 makes a counter
+	// created by this call expire after ttl (later increments do not
+	// extend it); ttl 0 keeps it.
+	Increment(ctx context.Context, name string, delta int64, ttl time.Duration) (int64, error)
+	// Counter returns the named counter's value; 0 when it does not exist
+	// or has expired.
+	Counter(ctx context.Context, name string) (int64, error)
+}
+
+// Record is one small JSON document owned by a package (an agent account,
+// the hand-off board…), kept under a kind and an id.
+type Record struct {
+	ID    string `json:"id"`
+	Value []byte `json:"value"`
+}
+
+// Records keeps small JSON documents that packages own and change
+// atomically. They are meant for at most thousands of records per kind:
+// Records reads a whole kind, and in shared backends an update of one
+// record may retry because of an update of another of the same kind.
+type Records interface {
+	// Record returns the value of the record, or ErrNotFound.
+	Record(ctx context.Context, kind, id string) ([]byte, error)
+	// UpdateRecord applies fn to the record's current value (nil when it
+	// does not exist) atomically, across instances in shared backends, and
+	// stores what fn returns: a nil result deletes the record. fn may be
+	// called more than once (optimistic retries) and must not block; an
+	// error from fn is returned unchanged and nothing is stored.
+	UpdateRecord(ctx context.Context, kind, id string, fn func(current []byte) ([]byte, error)) ([]byte, error)
+	// Records returns every record of kind, ordered by id.
+	Records(ctx context.Context, kind string) ([]Record, error)
+}
+
+// LogEntry is one entry of an append-only log.
+type LogEntry struct {
+	// Seq is assigned by the store: 1, 2, 3… per log, no gaps.
+	Seq  int64     `json:"seq"`
+	Data []byte    `json:"data"`
+	Time time.Time `json:"time"`
+}
+
+// Logs keeps append-only logs of events (the hand-off's state changes,
+// later the statistics' raw data).
+type Logs interface {
+	// AppendLog appends data to the named log and returns the entry with
+	// Seq and Time set.
+	AppendLog(ctx context.Context, name string, data []byte) (LogEntry, error)
+	// ReadLog returns up to limit entries with Seq > after, oldest first.
+	ReadLog(ctx context.Context, name string, after int64, limit int) ([]LogEntry, error)
+}
+
 // KnowledgeTopic is the bus topic announcing knowledge base edits; the
 // payload is the edit's version. Instances then read the edits they have
 // not applied from the store.
@@ -184,6 +258,10 @@ type Store interface {
 	Sessions
 	Knowledge
 	Misses
+	Keys
+	Counters
+	Records
+	Logs
 	Locker
 	Bus
 	// Ping reports whether the backend can serve requests now (for /readyz).

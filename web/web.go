@@ -1,11 +1,13 @@
-// Package web serves the citizen-facing pages that ship inside the binary:
-// the chat widget script that a government site embeds with one tag,
+// Package web serves the pages that ship inside the binary: the chat widget
+// script that a government site embeds with one tag,
 //
 //	<script src="https://hotline.example/widget.js" defer></script>
 //
-// and a demo page, 本市12345政务服务便民热线, that embeds it. The widget speaks
-// the /ws/chat frame protocol described in DESIGN.md; this package only
-// serves the files and knows nothing about conversations.
+// a demo page, 本市12345政务服务便民热线, that embeds it, and the agent
+// console (坐席工作台) at /agent. The widget speaks the /ws/chat frame
+// protocol and the console the /ws/agent protocol, both in docs/PROTOCOL.md;
+// this package only serves the files and knows nothing about conversations
+// or sign-in.
 package web
 
 import (
@@ -36,17 +38,23 @@ type asset struct {
 //
 //	/           the demo page (index.html), with a strict Content-Security-Policy
 //	/widget.js  the chat widget script
+//	/agent      the agent console (agent.html), with a stricter policy
+//	/agent.js   the console's script
+//	/agent.css  the console's style sheet
 //
 // to GET and HEAD, answers 405 to other methods on those paths and 404 to
 // every other path, so it can be mounted at "/" beneath more specific routes.
-// Both files are sent with Cache-Control: no-cache: a city that updates the
-// gateway must not leave citizens on an old widget that speaks an old
-// protocol, and the ETag keeps revalidation cheap.
+// Every file is sent with Cache-Control: no-cache: a city that updates the
+// gateway must not leave citizens on an old widget, or agents on an old
+// console, that speaks an old protocol, and the ETag keeps revalidation cheap.
 //
-// The page's CSP allows scripts only from the gateway itself, the page's own
-// inline <style> blocks by hash, and WebSocket connections only back to the
-// host the page was loaded from (ws: and wss:, since a TLS-terminating proxy
-// may sit in front).
+// The demo page's CSP allows scripts only from the gateway itself, the page's
+// own inline <style> blocks by hash, and WebSocket connections only back to
+// the host the page was loaded from (ws: and wss:, since a TLS-terminating
+// proxy may sit in front). The console holds an agent's session and shows
+// citizens' personal data, so its policy allows no inline style at all and
+// no framing by anyone (frame-ancestors 'none' and X-Frame-Options DENY, so
+// another page cannot overlay it to trick an agent into clicks).
 func Handler() http.Handler {
 	page := mustAsset("static/index.html", "text/html; charset=utf-8")
 	page.header["X-Frame-Options"] = "SAMEORIGIN"
@@ -59,14 +67,31 @@ func Handler() http.Handler {
 	// Cross-Origin-Embedder-Policy and need this to be allowed to.
 	widget.header["Cross-Origin-Resource-Policy"] = "cross-origin"
 
+	console := mustAsset("static/agent.html", "text/html; charset=utf-8")
+	console.header["X-Frame-Options"] = "DENY"
+	console.header["Referrer-Policy"] = "no-referrer"
+	console.header["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+	console.header["Cross-Origin-Opener-Policy"] = "same-origin"
+	consoleJS := mustAsset("static/agent.js", "application/javascript; charset=utf-8")
+	consoleJS.header["Cross-Origin-Resource-Policy"] = "same-origin"
+	consoleCSS := mustAsset("static/agent.css", "text/css; charset=utf-8")
+	consoleCSS.header["Cross-Origin-Resource-Policy"] = "same-origin"
+
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var a *asset
 		switch r.URL.Path {
 		case "/":
 			a = page
-			w.Header().Set("Content-Security-Policy", pagePolicy(r.Host, styleHashes))
+			w.Header().Set("Content-Security-Policy", policy(r.Host, styleHashes, "'self'"))
 		case "/widget.js":
 			a = widget
+		case "/agent":
+			a = console
+			w.Header().Set("Content-Security-Policy", policy(r.Host, nil, "'none'"))
+		case "/agent.js":
+			a = consoleJS
+		case "/agent.css":
+			a = consoleCSS
 		default:
 			http.NotFound(w, r)
 			return
@@ -125,10 +150,12 @@ func inlineStyleHashes(page []byte) []string {
 // into a header value: a name or address and an optional port.
 var validHost = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:[0-9]+)?$|^\[[0-9A-Fa-f:.]+\](:[0-9]+)?$`)
 
-// pagePolicy builds the demo page's Content-Security-Policy. Browsers that
-// implement CSP level 3 already let 'self' cover ws: and wss: on the same
-// host; the explicit ws://host and wss://host are for the ones that don't.
-func pagePolicy(host string, styleHashes []string) string {
+// policy builds a page's Content-Security-Policy: styleHashes allow the
+// page's inline <style> blocks, frameAncestors says who may frame it. Browsers
+// that implement CSP level 3 already let 'self' cover ws: and wss: on the
+// same host; the explicit ws://host and wss://host are for the ones that
+// don't.
+func policy(host string, styleHashes []string, frameAncestors string) string {
 	connect := "'self'"
 	if validHost.MatchString(host) {
 		connect += " ws://" + host + " wss://" + host
@@ -145,6 +172,6 @@ func pagePolicy(host string, styleHashes []string) string {
 		"connect-src " + connect,
 		"base-uri 'none'",
 		"form-action 'none'",
-		"frame-ancestors 'self'",
+		"frame-ancestors " + frameAncestors,
 	}, "; ")
 }

@@ -33,6 +33,14 @@ func TestHandler(t *testing.T) {
 		{"unknown", http.MethodGet, "/nope", http.StatusNotFound, "", ""},
 		{"traversal", http.MethodGet, "/../web.go", http.StatusNotFound, "", ""},
 		{"post", http.MethodPost, "/widget.js", http.StatusMethodNotAllowed, "", ""},
+		{"console", http.MethodGet, "/agent", http.StatusOK, "text/html; charset=utf-8", `<script src="/agent.js" defer></script>`},
+		{"console head", http.MethodHead, "/agent", http.StatusOK, "text/html; charset=utf-8", ""},
+		{"console script", http.MethodGet, "/agent.js", http.StatusOK, "application/javascript; charset=utf-8", "/ws/agent"},
+		{"console styles", http.MethodGet, "/agent.css", http.StatusOK, "text/css; charset=utf-8", ".console"},
+		{"agent.html is not a second name", http.MethodGet, "/agent.html", http.StatusNotFound, "", ""},
+		{"console has one path", http.MethodGet, "/agent/", http.StatusNotFound, "", ""},
+		{"console script stays private", http.MethodGet, "/static/agent.js", http.StatusNotFound, "", ""},
+		{"post console", http.MethodPost, "/agent", http.StatusMethodNotAllowed, "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -117,20 +125,163 @@ func TestPageCSPRejectsOddHost(t *testing.T) {
 	}
 }
 
-func TestWidgetRevalidates(t *testing.T) {
+func TestRevalidates(t *testing.T) {
 	t.Parallel()
 	h := web.Handler()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/widget.js", nil))
-	etag := rec.Header().Get("ETag")
-	if etag == "" {
-		t.Fatal("no ETag on /widget.js")
+	for _, path := range []string{"/", "/widget.js", "/agent", "/agent.js", "/agent.css"} {
+		t.Run(path, func(t *testing.T) {
+			t.Parallel()
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+			etag := rec.Header().Get("ETag")
+			if etag == "" {
+				t.Fatalf("no ETag on %s", path)
+			}
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.Header.Set("If-None-Match", etag)
+			rec = httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusNotModified {
+				t.Errorf("revalidation status = %d, want 304", rec.Code)
+			}
+		})
 	}
-	req := httptest.NewRequest(http.MethodGet, "/widget.js", nil)
-	req.Header.Set("If-None-Match", etag)
+}
+
+// directives splits a Content-Security-Policy into its directives by name.
+func directives(csp string) map[string]string {
+	out := map[string]string{}
+	for _, d := range strings.Split(csp, ";") {
+		d = strings.TrimSpace(d)
+		name, _, _ := strings.Cut(d, " ")
+		out[name] = d
+	}
+	return out
+}
+
+func TestConsoleHeaders(t *testing.T) {
+	t.Parallel()
+	rec := httptest.NewRecorder()
+	web.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://hotline.example:8080/agent", nil))
+	h := rec.Header()
+	csp := h.Get("Content-Security-Policy")
+	if csp == "" {
+		t.Fatal("no Content-Security-Policy on the console")
+	}
+	got := directives(csp)
+	for name, want := range map[string]string{
+		"default-src":     "default-src 'none'",
+		"script-src":      "script-src 'self'",
+		"style-src":       "style-src 'self'",
+		"img-src":         "img-src 'self' data:",
+		"connect-src":     "connect-src 'self' ws://hotline.example:8080 wss://hotline.example:8080",
+		"base-uri":        "base-uri 'none'",
+		"form-action":     "form-action 'none'",
+		"frame-ancestors": "frame-ancestors 'none'",
+	} {
+		if got[name] != want {
+			t.Errorf("CSP directive %q = %q, want %q (policy %q)", name, got[name], want, csp)
+		}
+	}
+	if strings.Contains(csp, "unsafe-") || strings.Contains(csp, "sha256-") {
+		t.Errorf("CSP %q allows inline code or style", csp)
+	}
+	for k, want := range map[string]string{
+		"X-Frame-Options":        "DENY",
+		"Referrer-Policy":        "no-referrer",
+		"X-Content-Type-Options": "nosniff",
+		"Cache-Control":          "no-cache",
+	} {
+		if v := h.Get(k); v != want {
+			t.Errorf("%s = %q, want %q", k, v, want)
+		}
+	}
+
+	// The demo page keeps its own framing rules: government sites may not
+	// frame it either, but the gateway itself may.
 	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	if rec.Code != http.StatusNotModified {
-		t.Errorf("revalidation status = %d, want 304", rec.Code)
+	web.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://hotline.example/", nil))
+	if v := rec.Header().Get("X-Frame-Options"); v != "SAMEORIGIN" {
+		t.Errorf("demo page X-Frame-Options = %q, want SAMEORIGIN", v)
+	}
+	if d := directives(rec.Header().Get("Content-Security-Policy"))["frame-ancestors"]; d != "frame-ancestors 'self'" {
+		t.Errorf("demo page %q, want frame-ancestors 'self'", d)
+	}
+}
+
+func TestConsoleCSPRejectsOddHost(t *testing.T) {
+	t.Parallel()
+	req := httptest.NewRequest(http.MethodGet, "/agent", nil)
+	req.Host = "evil.example; script-src *"
+	rec := httptest.NewRecorder()
+	web.Handler().ServeHTTP(rec, req)
+	csp := rec.Header().Get("Content-Security-Policy")
+	if strings.Contains(csp, "evil") || directives(csp)["connect-src"] != "connect-src 'self'" {
+		t.Errorf("CSP %q echoes an invalid Host", csp)
+	}
+}
+
+func get(t *testing.T, path string) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	web.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, rec.Code)
+	}
+	return rec.Body.String()
+}
+
+// The console's policy allows no inline code or style at all, so the page
+// must carry none: it would silently not run, or not apply.
+func TestConsolePageHasNoInlineCode(t *testing.T) {
+	t.Parallel()
+	page := get(t, "/agent")
+	for _, re := range []string{
+		`(?i)<style`,
+		`(?i)<script(?:\s[^>]*)?>\s*[^<\s]`, // a script element with a body
+		`(?i)\sstyle\s*=`,
+		`(?i)\son[a-z]+\s*=`,
+		`(?i)javascript:`,
+	} {
+		if m := regexp.MustCompile(re).FindString(page); m != "" {
+			t.Errorf("console page has inline code or style: %q matches %s", m, re)
+		}
+	}
+	for _, want := range []string{`<link rel="stylesheet" href="/agent.css">`, `<script src="/agent.js" defer></script>`, `lang="zh-CN"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("console page lacks %s", want)
+		}
+	}
+}
+
+// Citizens' text reaches the console; the script must only ever set it as
+// text. A guard, not a proof: it catches the usual ways to parse HTML.
+func TestConsoleScriptNeverParsesHTML(t *testing.T) {
+	t.Parallel()
+	js := get(t, "/agent.js")
+	for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "createContextualFragment", "DOMParser"} {
+		if strings.Contains(js, bad) {
+			t.Errorf("agent.js uses %s", bad)
+		}
+	}
+}
+
+// Browser tests find the console's parts by these data-test names; they
+// are a contract like an API.
+func TestConsoleTestHooks(t *testing.T) {
+	t.Parallel()
+	src := get(t, "/agent") + get(t, "/agent.js")
+	for _, name := range []string{
+		"login", "username", "password", "login-submit", "status", "queue", "queue-entry", "offer",
+		"accept", "decline", "chat-tab", "unread", "transcript", "msg", "reply", "send", "suggestion",
+		"phrase", "close-chat", "wrapup", "wrapup-type", "wrapup-dept", "wrapup-summary",
+		"wrapup-resolved", "wrapup-submit", "transfer", "conn", "logout", "callbacks", "callback",
+		"callback-done", "toast", "notice",
+	} {
+		attr := `data-test="` + name + `"`
+		call := `'data-test', '` + name + `'`
+		if !strings.Contains(src, attr) && !strings.Contains(src, call) && !strings.Contains(src, `'`+name+`')`) {
+			t.Errorf("no element has %s", attr)
+		}
 	}
 }

@@ -32,7 +32,8 @@ type conn struct {
 	away   chan struct{} // closed by Shutdown
 	bucket tokenBucket
 
-	conversation string // set by the reader on hello, before attach is sent
+	conversation string    // set by the reader on hello, before attach is sent
+	typed        time.Time // last typing announcement; reader only
 }
 
 // attach tells the writer which conversation to follow, from which seq.
@@ -138,6 +139,12 @@ func (cn *conn) readLoop() {
 				continue
 			}
 			cn.handle(f)
+		case "typing":
+			if sub == nil {
+				cn.send(newError(CodeHelloFirst))
+				continue
+			}
+			cn.typing()
 		default:
 			cn.send(newError(CodeUnknownType))
 		}
@@ -218,6 +225,19 @@ func (cn *conn) handle(f clientFrame) {
 	}
 }
 
+// typing tells whoever follows the conversation (an agent) that the
+// citizen is typing; at most one announcement every two seconds.
+func (cn *conn) typing() {
+	now := time.Now()
+	if now.Sub(cn.typed) < 2*time.Second {
+		return
+	}
+	cn.typed = now
+	ctx, cancel := context.WithTimeout(context.Background(), cn.ch.cfg.WriteWait)
+	defer cancel()
+	_ = cn.ch.cfg.Store.Publish(ctx, channels.Topic(cn.conversation), channels.EncodeTyping(store.FromCitizen))
+}
+
 // writeLoop owns every write to the socket.
 func (cn *conn) writeLoop() {
 	ping := time.NewTicker(cn.ch.cfg.PingInterval)
@@ -260,18 +280,27 @@ func (cn *conn) writeLoop() {
 			case *attach:
 				conv, sent, events = v.conversation, v.after, v.sub.C()
 				err = catchUp()
+				if err == nil {
+					err = cn.queueStatus(conv)
+				}
 			}
 		case payload, ok := <-events:
 			if !ok {
 				events = nil // store closing; the reader ends soon
 				continue
 			}
-			m, derr := channels.DecodeEvent(payload)
+			ev, derr := channels.DecodeEvent(payload)
 			switch {
-			case derr == nil && m.Seq == sent+1:
-				err = cn.writeMessage(m, &sent)
-			case derr != nil || m.Seq > sent:
+			case derr != nil:
 				err = catchUp()
+			case ev.Message != nil && ev.Message.Seq == sent+1:
+				err = cn.writeMessage(*ev.Message, &sent)
+			case ev.Message != nil && ev.Message.Seq > sent:
+				err = catchUp()
+			case ev.Queue != nil:
+				err = cn.write(mustJSON(queueFrame{Type: "queue", Position: ev.Queue.Position, Wait: ev.Queue.Wait}))
+			case ev.Typing == store.FromAgent:
+				err = cn.write(mustJSON(typingFrame{Type: "typing", From: ev.Typing}))
 			}
 		case <-ping.C:
 			err = cn.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(cn.ch.cfg.WriteWait))
@@ -285,6 +314,21 @@ func (cn *conn) writeLoop() {
 			return
 		}
 	}
+}
+
+// queueStatus tells a client that resumes while waiting for an agent
+// where it stands.
+func (cn *conn) queueStatus(conv string) error {
+	if cn.ch.cfg.QueueStatus == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cn.ch.cfg.WriteWait)
+	q, ok := cn.ch.cfg.QueueStatus(ctx, conv)
+	cancel()
+	if !ok {
+		return nil
+	}
+	return cn.write(mustJSON(queueFrame{Type: "queue", Position: q.Position, Wait: q.Wait}))
 }
 
 func (cn *conn) writeMessage(m store.Message, sent *int64) error {

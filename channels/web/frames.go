@@ -26,6 +26,17 @@ type messageFrame struct {
 	Options []string     `json:"options,omitempty"`
 }
 
+type queueFrame struct {
+	Type     string `json:"type"`
+	Position int    `json:"position"`
+	Wait     int    `json:"wait,omitempty"`
+}
+
+type typingFrame struct {
+	Type string       `json:"type"`
+	From store.Sender `json:"from"`
+}
+
 type ackFrame struct {
 	Type string `json:"type"`
 	ID   string `json:"id"`

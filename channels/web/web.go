@@ -29,6 +29,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hotline12345/hotline/channels"
+	"github.com/hotline12345/hotline/internal/wsgroup"
 	"github.com/hotline12345/hotline/store"
 )
 
@@ -82,6 +83,9 @@ type Config struct {
 	RatePerSecond float64
 	// HandleTimeout bounds the handling of one message. Default 30 s.
 	HandleTimeout time.Duration
+	// QueueStatus, when set, says where a conversation waiting for an agent
+	// stands, so that a client resuming while it waits gets a queue frame.
+	QueueStatus func(ctx context.Context, conversation string) (channels.QueueStatus, bool)
 }
 
 // Channel serves widget connections.
@@ -90,10 +94,7 @@ type Channel struct {
 	log      *slog.Logger
 	upgrader websocket.Upgrader
 
-	mu      sync.Mutex
-	conns   map[*conn]struct{}
-	closing bool
-	wg      sync.WaitGroup
+	conns wsgroup.Group
 
 	connections prometheus.Gauge
 	messagesIn  prometheus.Counter
@@ -121,7 +122,6 @@ func New(cfg Config) (*Channel, error) {
 	c := &Channel{
 		cfg:   cfg,
 		log:   cfg.Logger,
-		conns: make(map[*conn]struct{}),
 		connections: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "hotline", Name: "connections", Help: "Open widget connections.",
 			ConstLabels: prometheus.Labels{"channel": Name},
@@ -178,60 +178,21 @@ func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered with an HTTP error
 	}
 	cn := newConn(c, ws)
-	if !c.add(cn) {
+	leave, ok := c.conns.Join(cn.goAway)
+	if !ok {
 		cn.closeWith(websocket.CloseGoingAway, "server shutting down")
 		return
 	}
-	defer c.remove(cn)
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		cn.writeLoop()
-	}()
-	cn.readLoop()
-}
-
-func (c *Channel) add(cn *conn) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closing {
-		return false
-	}
-	c.conns[cn] = struct{}{}
-	c.wg.Add(1)
+	defer leave()
 	c.connections.Inc()
-	return true
-}
-
-func (c *Channel) remove(cn *conn) {
-	c.mu.Lock()
-	delete(c.conns, cn)
-	c.mu.Unlock()
-	c.connections.Dec()
-	c.wg.Done()
+	defer c.connections.Dec()
+	c.conns.Go(cn.writeLoop)
+	cn.readLoop()
 }
 
 // Shutdown closes every connection with a going-away frame (1001), so that
 // widgets reconnect, and waits for their goroutines to end or ctx to expire.
-func (c *Channel) Shutdown(ctx context.Context) error {
-	c.mu.Lock()
-	c.closing = true
-	for cn := range c.conns {
-		cn.goAway()
-	}
-	c.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		c.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (c *Channel) Shutdown(ctx context.Context) error { return c.conns.Shutdown(ctx) }
 
 // session resolves a hello to a conversation: the one bound to the token,
 // or a new one (with a new token) when there is no token or it is unknown.

@@ -17,6 +17,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hotline12345/hotline/handoff"
 	"github.com/hotline12345/hotline/knowledge"
 	"github.com/hotline12345/hotline/nlu"
 )
@@ -91,6 +92,14 @@ func kbLint(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(stderr, "%v (warning)\n", w)
+	}
+	// The hand-off's data lives in kb-data too: the holiday calendar and
+	// the agents' standard phrases.
+	if _, err := handoff.LoadCalendar(filepath.Join(*kb, "handoff", "calendar.yaml")); err != nil {
+		r.Problems = append(r.Problems, err)
+	}
+	if _, err := handoff.LoadPhrases(filepath.Join(*kb, "handoff", "phrases.yaml")); err != nil {
+		r.Problems = append(r.Problems, err)
 	}
 	for _, p := range r.Problems {
 		fmt.Fprintln(stderr, p)

@@ -22,6 +22,8 @@ Usage:
                           check, query, measure and export the knowledge base
   hotline nlu parse|train|eval [flags]
                           understand messages, train and measure the models
+  hotline agent add|list|passwd|disable|enable [flags]
+                          manage the human agents' accounts (docs/AGENTS.md)
 `
 
 func main() {
@@ -46,6 +48,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = kb(ctx, args[1:], stdin, stdout, stderr)
 	case "nlu":
 		err = nluCommand(ctx, args[1:], stdin, stdout, stderr)
+	case "agent":
+		err = agentCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -23,6 +23,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/hotline12345/hotline/internal/testwait"
 	"github.com/hotline12345/hotline/internal/widgettest"
 	redisstore "github.com/hotline12345/hotline/store/redis"
 )
@@ -181,22 +182,7 @@ func waitReady(t *testing.T, want int, instances ...*instance) {
 }
 
 // eventually polls fn until it returns nil, failing the test at timeout.
-func eventually(t *testing.T, timeout time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	wait := 20 * time.Millisecond
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(wait)
-		wait = min(2*wait, 250*time.Millisecond)
-	}
-}
+var eventually = testwait.Until
 
 // redisServer is a redis-server of the test's own, which it stops and
 // restarts on the same port and directory.

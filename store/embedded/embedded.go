@@ -8,6 +8,11 @@
 //	sessions/<token hash>       conversation id
 //	transcripts/<id>/m/<seq>    JSON store.Message, seq as 8 bytes big-endian
 //	transcripts/<id>/ids/<cid>  seq of the message with client id cid
+//	keys/<key>                  expiry + value (see keys.go)
+//	counters/<name>             expiry + value
+//	expiry/<expiry><k|c><key>   index of the keys and counters that expire
+//	records/<kind>/<id>         the record's value
+//	logs/<name>/<seq>           JSON store.LogEntry, seq as 8 bytes big-endian
 //
 // Only one process can open the file at a time (bbolt takes a file lock).
 package embedded
@@ -94,7 +99,10 @@ func Open(cfg Config) (*Store, error) {
 	}
 	db.MaxBatchDelay = cfg.BatchDelay
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketConversations, bucketSessions, bucketTranscripts, bucketKnowledge, bucketMisses} {
+		for _, name := range [][]byte{
+			bucketConversations, bucketSessions, bucketTranscripts, bucketKnowledge, bucketMisses,
+			bucketKeys, bucketCounters, bucketExpiry, bucketRecords, bucketLogs,
+		} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

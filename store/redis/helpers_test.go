@@ -11,6 +11,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/hotline12345/hotline/internal/testwait"
 )
 
 // testURL is the Redis the tests use: HOTLINE_TEST_REDIS. Without it the
@@ -101,23 +103,8 @@ func withQuery(url, kv string) string {
 	return url + "?" + kv
 }
 
-// eventually polls fn until it returns nil or timeout passes.
-func eventually(t testing.TB, timeout time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	wait := 10 * time.Millisecond
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still failing after %v: %v", timeout, err)
-		}
-		time.Sleep(wait)
-		wait = min(2*wait, 200*time.Millisecond)
-	}
-}
+// eventually polls fn until it returns nil, failing the test at timeout.
+var eventually = testwait.Until
 
 // proxy is a TCP proxy in front of Redis that a test can cut and restore
 // on the same port, standing in for an outage of Redis or of the network.

@@ -19,6 +19,12 @@
 //	{kb}:order           sorted set: entry id by the version of its newest edit
 //	{misses}:count       sorted set: masked query by count
 //	{misses}:first, {misses}:last, {misses}:decision   hashes by query
+//	key:<key>            string: a store.Keys value, with its TTL
+//	counter:<name>       string: a counter, with its TTL
+//	rec:{<kind>}         hash: record id → value
+//	{log:<name>}:seq     counter: the log's last seq
+//	{log:<name>}:stream  stream: one entry per log entry, ID "<seq>-0",
+//	                     fields d (data) and t (time, unix ns)
 //	bus:<topic>          pub/sub channel of a bus topic
 //
 // A Redis that cannot be reached yields errors that wrap
@@ -198,6 +204,17 @@ func (k keys) session(tokenHash string) string { return k.prefix + "session:" + 
 func (k keys) kb(part string) string { return k.prefix + "{kb}:" + part }
 
 func (k keys) misses(part string) string { return k.prefix + "{misses}:" + part }
+
+// key is the string under which store.Keys keeps key.
+func (k keys) key(key string) string { return k.prefix + "key:" + key }
+
+func (k keys) counter(name string) string { return k.prefix + "counter:" + name }
+
+// record is the hash of a kind's records.
+func (k keys) record(kind string) string { return k.prefix + "rec:{" + kind + "}" }
+
+// log is one of a log's keys; both share the log's slot.
+func (k keys) log(name, part string) string { return k.prefix + "{log:" + name + "}:" + part }
 
 // topic is the pub/sub channel of a bus topic.
 func (k keys) topic(topic string) string { return k.prefix + "bus:" + topic }

@@ -44,6 +44,11 @@ func TestConversationKeysShareASlot(t *testing.T) {
 	if a, b := tag(k.kb("edits")), tag(k.kb("order")); a != b || a == "" {
 		t.Errorf("knowledge keys in different slots: %q, %q", a, b)
 	}
+	for _, name := range []string{"handoff", "odd}name"} {
+		if a, b := tag(k.log(name, "seq")), tag(k.log(name, "stream")); a != b || a == "" {
+			t.Errorf("keys of log %q in different slots: %q, %q", name, a, b)
+		}
+	}
 	if _, err := Open(context.Background(), Config{URL: "redis://127.0.0.1:1", Prefix: "x{y}:"}); err == nil || !strings.Contains(err.Error(), "hash tags") {
 		t.Errorf("prefix with braces: error %v, want one about hash tags", err)
 	}
@@ -106,6 +111,17 @@ func TestRedisDownAndBack(t *testing.T) {
 			return err
 		},
 		"Session": func(ctx context.Context) error { _, err := s.Session(ctx, "h"); return err },
+		"AddKey": func(ctx context.Context) error {
+			_, _, err := s.AddKey(ctx, "dedupe:1", []byte("x"), time.Minute)
+			return err
+		},
+		"Increment": func(ctx context.Context) error { _, err := s.Increment(ctx, "n", 1, 0); return err },
+		"UpdateRecord": func(ctx context.Context) error {
+			_, err := s.UpdateRecord(ctx, "agent", "a1", func([]byte) ([]byte, error) { return []byte("{}"), nil })
+			return err
+		},
+		"Records":   func(ctx context.Context) error { _, err := s.Records(ctx, "agent"); return err },
+		"AppendLog": func(ctx context.Context) error { _, err := s.AppendLog(ctx, "handoff", []byte("x")); return err },
 		"Lock": func(ctx context.Context) error {
 			unlock, err := s.Lock(ctx, "c1")
 			if err == nil {

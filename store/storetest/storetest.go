@@ -1,6 +1,6 @@
 // Package storetest is the conformance suite every store backend must pass:
 // sequence numbers, ordering, duplicates, sessions, locks under contention,
-// concurrent writers and the bus.
+// concurrent writers, the bus, expiring keys and counters, records and logs.
 package storetest
 
 import (
@@ -31,6 +31,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Bus", testBus},
 		{"KnowledgeEdits", testKnowledgeEdits},
 		{"Misses", testMisses},
+		{"Keys", testKeys},
+		{"KeyExpiry", testKeyExpiry},
+		{"ConcurrentAddKey", testConcurrentAddKey},
+		{"Counters", testCounters},
+		{"CounterExpiry", testCounterExpiry},
+		{"Records", testRecords},
+		{"ConcurrentUpdateRecord", testConcurrentUpdateRecord},
+		{"Logs", testLogs},
+		{"ConcurrentAppendLog", testConcurrentAppendLog},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -163,7 +163,11 @@
     '.hl12345-status{flex:none;margin:0;padding:.2em .9em;font-size:.82em;background:#f2f2f2;color:#333;border-bottom:1px solid #d0d0d0}',
     '.hl12345-status[data-state="open"]{color:#1d6b2c}',
     '.hl12345-status[data-state="down"]{background:#fff4d6;color:#6b4a00}',
-    '.hl12345-queue{flex:none;margin:0;padding:.35em .9em;background:#e8f0fb;color:#0b3d7a;font-weight:600;border-bottom:1px solid #b9cde8}',
+    '.hl12345-queue{flex:none;display:flex;align-items:center;gap:.6em;margin:0;padding:.35em .9em;background:#e8f0fb;color:#0b3d7a;font-weight:600;border-bottom:1px solid #b9cde8}',
+    '.hl12345-queue[hidden],.hl12345-typing[hidden]{display:none}',
+    '.hl12345-queue-text{flex:1}',
+    '.hl12345-queue-cancel{flex:none;font:inherit;font-size:.85em;padding:.25em .7em;border:1px solid #0b3d7a;border-radius:4px;background:#fff;color:#0b3d7a;cursor:pointer}',
+    '.hl12345-typing{flex:none;margin:0;padding:.15em .9em;font-size:.82em;color:#555;background:#fafafa}',
 
     /* transcript */
     '.hl12345-list{flex:1;min-height:0;overflow-y:auto;overscroll-behavior:contain;margin:0;padding:.8em .8em 1em;list-style:none;background:#fafafa}',
@@ -304,9 +308,18 @@
     status.setAttribute('role', 'status');
     status.setAttribute('data-state', 'connecting');
 
-    var queue = el('p', 'hl12345-queue');
+    var queue = el('div', 'hl12345-queue');
     queue.hidden = true;
     queue.setAttribute('role', 'status');
+    var queueText = el('span', 'hl12345-queue-text');
+    var queueCancel = el('button', 'hl12345-queue-cancel', '取消排队');
+    queueCancel.type = 'button';
+    queue.appendChild(queueText);
+    queue.appendChild(queueCancel);
+
+    // "客服正在输入…" while an agent types.
+    var typing = el('p', 'hl12345-typing', '客服正在输入…');
+    typing.hidden = true;
 
     var list = el('ol', 'hl12345-list');
     list.setAttribute('aria-live', 'polite');
@@ -364,6 +377,7 @@
     panel.appendChild(status);
     panel.appendChild(queue);
     panel.appendChild(list);
+    panel.appendChild(typing);
     panel.appendChild(foot);
     wrap.appendChild(launcher);
     wrap.appendChild(panel);
@@ -371,6 +385,7 @@
     ui = {
       host: host, wrap: wrap, launcher: launcher, badge: badge, panel: panel,
       largeBtn: largeBtn, closeBtn: closeBtn, status: status, queue: queue,
+      queueText: queueText, queueCancel: queueCancel, typing: typing,
       list: list, chips: chips, form: form, input: input, sendBtn: sendBtn, count: count
     };
 
@@ -396,6 +411,7 @@
     });
     input.addEventListener('input', function () {
       autosize();
+      typed();
       var n = input.value.length;
       count.hidden = n < MAX_TEXT - 200;
       count.textContent = n + ' / ' + MAX_TEXT + ' 字';
@@ -404,6 +420,7 @@
       setLarge(!wrap.classList.contains('hl12345-large'));
     });
     launcher.addEventListener('click', function () { setOpen(true, true); });
+    queueCancel.addEventListener('click', function () { send('取消排队'); });
     if (closeBtn) {
       closeBtn.addEventListener('click', function () { setOpen(false, true); });
       panel.addEventListener('keydown', function (e) {
@@ -515,6 +532,7 @@
   var lastSeq = 0; // highest seq drawn on this page; a fresh page draws from 0
   var conversation = store.get(KEY.conversation) || '';
   var outbox = loadOutbox(); // unacked messages: [{id, text}]
+  var agentActive = false; // an agent holds the chat: typing is announced
   var pending = []; // bubbles of messages not yet seen in the transcript: [{id, text, node, acked}]
 
   var FROM_LABEL = { bot: '12345智能客服', agent: '人工客服', system: '' };
@@ -602,6 +620,10 @@
       }
     } else if (f.from === 'agent') {
       ui.queue.hidden = true;
+      ui.typing.hidden = true;
+      agentActive = true;
+    } else if (f.from === 'bot') {
+      agentActive = false; // the bot speaks again only when no agent holds the chat
     }
     if (Array.isArray(f.options) && f.options.length && f.from !== 'citizen') {
       // The server offers its own choices: one row of buttons is enough.
@@ -768,6 +790,35 @@
     ui.status.textContent = text;
   }
 
+  // onQueue shows where the citizen stands while waiting for an agent;
+  // position 1 is the next to be served, 0 means no longer waiting.
+  function onQueue(f) {
+    var pos = Math.max(0, Math.floor(Number(f.position) || 0));
+    if (pos === 0) {
+      // Served (or cancelled, and then the bot speaks next).
+      ui.queue.hidden = true;
+      agentActive = true;
+      return;
+    }
+    var text = pos > 1 ? '正在为您转接人工客服，您前面还有' + (pos - 1) + '位' : '您是下一位，即将为您接通人工客服';
+    var wait = Math.floor(Number(f.wait) || 0);
+    if (pos > 1 && wait > 0) {
+      text += '，预计等待约' + Math.max(1, Math.round(wait / 60)) + '分钟';
+    }
+    ui.queueText.textContent = text + '，请稍候。';
+    ui.queue.hidden = false;
+  }
+
+  // typed tells the agent, at most every 2 s, that the citizen is typing.
+  var typingTimer = 0;
+  var lastTyped = 0;
+  function typed() {
+    var now = Date.now();
+    if (!agentActive || now - lastTyped < 2000) { return; }
+    lastTyped = now;
+    sendFrame({ type: 'typing' });
+  }
+
   function sendFrame(obj) {
     if (!ws || ws.readyState !== 1) { return false; }
     try {
@@ -848,9 +899,14 @@
         onAck(f);
         break;
       case 'queue':
-        var n = Math.max(0, Math.floor(Number(f.position) || 0));
-        ui.queue.hidden = false;
-        ui.queue.textContent = n > 0 ? '正在为您转接人工客服，您前面还有' + n + '位，请稍候。' : '即将为您接通人工客服，请稍候。';
+        onQueue(f);
+        break;
+      case 'typing':
+        if (f.from === 'agent') {
+          ui.typing.hidden = false;
+          clearTimeout(typingTimer);
+          typingTimer = setTimeout(function () { ui.typing.hidden = true; }, 5000);
+        }
         break;
       case 'error':
         onError(f);
