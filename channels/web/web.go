@@ -120,8 +120,8 @@ func New(cfg Config) (*Channel, error) {
 	setDefault(&cfg.HandleTimeout, 30*time.Second)
 
 	c := &Channel{
-		cfg:   cfg,
-		log:   cfg.Logger,
+		cfg: cfg,
+		log: cfg.Logger,
 		connections: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "hotline", Name: "connections", Help: "Open widget connections.",
 			ConstLabels: prometheus.Labels{"channel": Name},
