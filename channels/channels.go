@@ -30,6 +30,20 @@ const (
 	KindText Kind = "text"
 	// KindRating is a satisfaction score.
 	KindRating Kind = "rating"
+	// KindMedia is something the bot cannot read (an image, a voice
+	// message without recognition, a location, a link): stored with its
+	// reference in Meta for the agents, acknowledged to the citizen.
+	KindMedia Kind = "media"
+)
+
+// Meta keys of media messages.
+const (
+	// MetaMedia is the kind of media: image, voice, location, link.
+	MetaMedia = "media"
+	// MetaMediaID is the platform's id of the media (WeChat's MediaId).
+	MetaMediaID = "media_id"
+	// MetaMediaURL is where the media can be seen (a picture, a link).
+	MetaMediaURL = "media_url"
 )
 
 // Inbound is one message from a citizen, normalised by its channel.
@@ -45,6 +59,8 @@ type Inbound struct {
 	Text  string
 	Score int
 	Time  time.Time
+	// Meta is stored with the citizen's message (media references).
+	Meta map[string]string
 }
 
 // Outbound is one message for a citizen, already in the transcript.

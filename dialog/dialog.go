@@ -262,17 +262,29 @@ func (b *Bot) Handle(ctx context.Context, in channels.Inbound, stored func(m sto
 		return b.rate(ctx, conv, in)
 	}
 
-	parse := b.nlu.Parse(in.Text, time.Now())
-	msg, dup, err := b.store.Append(ctx, conv.ID, store.Message{
-		ID:   in.ID,
-		From: store.FromCitizen,
-		Text: in.Text,
-		Meta: map[string]string{
+	var (
+		parse nlu.Result
+		meta  = map[string]string{}
+	)
+	if in.Kind == channels.KindMedia {
+		parse.Intent = nlu.IntentOther
+	} else {
+		parse = b.nlu.Parse(in.Text, time.Now())
+		meta = map[string]string{
 			MetaIntent:           string(parse.Intent),
 			MetaIntentConfidence: strconv.FormatFloat(parse.IntentConfidence, 'f', 2, 64),
 			MetaDepartment:       parse.Department,
 			MetaUrgency:          string(parse.Urgency),
-		},
+		}
+	}
+	for k, v := range in.Meta {
+		meta[k] = v
+	}
+	msg, dup, err := b.store.Append(ctx, conv.ID, store.Message{
+		ID:   in.ID,
+		From: store.FromCitizen,
+		Text: in.Text,
+		Meta: meta,
 	})
 	if err != nil {
 		return fmt.Errorf("dialog: append to %s: %w", conv.ID, err)
@@ -294,8 +306,13 @@ func (b *Bot) Handle(ctx context.Context, in channels.Inbound, stored func(m sto
 		return nil
 	}
 
-	replies, kind, err := b.respond(ctx, &conv, msg, parse)
-	if err != nil {
+	var (
+		replies []store.Message
+		kind    string
+	)
+	if in.Kind == channels.KindMedia {
+		replies, kind = []store.Message{bot(mediaReply(in.Meta[channels.MetaMedia]))}, "media"
+	} else if replies, kind, err = b.respond(ctx, &conv, msg, parse); err != nil {
 		return err
 	}
 	for _, r := range replies {
@@ -323,6 +340,14 @@ func (b *Bot) silent(conv store.Conversation, msg store.Message, u nlu.Result) b
 		return strings.TrimSpace(msg.Text) != optionCancelQueue && u.Urgency != nlu.UrgencyEmergency
 	}
 	return false
+}
+
+// mediaReply acknowledges something the bot cannot read.
+func mediaReply(media string) string {
+	if media == "voice" {
+		return textVoice
+	}
+	return textMedia
 }
 
 // answered reports whether the transcript holds a reply to citizen message seq.

@@ -49,6 +49,10 @@ const (
 	textAgentsReopen   = "人工服务将于%s恢复。"
 	textNoAgents       = "抱歉，目前没有空闲的人工客服。您可以选择“留言”，留下问题和联系电话，工作人员会尽快与您联系；也可以稍后再试。"
 	textQueueCancelled = "已取消排队，请问还有什么可以帮您？"
+
+	// Media the bot cannot read.
+	textMedia = "已收到您发送的内容，已为您保存。智能客服暂时只能理解文字，请用文字简要描述您的问题；如需人工处理，请回复“转人工”。"
+	textVoice = "抱歉，暂时还不能识别语音消息，请用文字描述您的问题；如需人工处理，请回复“转人工”。"
 )
 
 // Option texts the citizen can tap. Tapping sends the text as a message.

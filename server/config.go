@@ -65,6 +65,18 @@ type Config struct {
 	// CookieSecure marks the agents' session cookie Secure even when the
 	// request reached hotline over plain HTTP (behind a TLS proxy).
 	CookieSecure bool
+	// WeChat official account: the channel is on when WeChatAppID is set
+	// (docs/WECHAT.md).
+	WeChatAppID       string
+	WeChatSecret      string
+	WeChatToken       string
+	WeChatAESKey      string
+	WeChatPath        string
+	WeChatMaxSkew     time.Duration
+	WeChatAPIBase     string
+	WeChatReplyBudget time.Duration
+	// WeChatMenu maps menu CLICK keys to the text they stand for.
+	WeChatMenu map[string]string
 }
 
 // Setting describes one configuration setting for flags, environment and
@@ -112,6 +124,24 @@ var Settings = []Setting{
 		set: func(c *Config, v string) (err error) { c.AgentGrace, err = time.ParseDuration(v); return err }},
 	{Key: "handoff_intents", Env: "HOTLINE_HANDOFF_INTENTS", Default: "complaint,report,help", Help: "comma-separated intents handed to an agent (when agents serve) instead of taken down as a message; empty: none",
 		set: func(c *Config, v string) error { c.HandoffIntents = splitList(v); return nil }},
+	{Key: "wechat_appid", Env: "HOTLINE_WECHAT_APPID", Default: "", Help: "WeChat official account AppID; setting it turns the WeChat channel on (docs/WECHAT.md)",
+		set: func(c *Config, v string) error { c.WeChatAppID = v; return nil }},
+	{Key: "wechat_secret", Env: "HOTLINE_WECHAT_SECRET", Default: "", Help: "the account's AppSecret, for the customer-service API (prefer the environment: flags show in ps)",
+		set: func(c *Config, v string) error { c.WeChatSecret = v; return nil }},
+	{Key: "wechat_token", Env: "HOTLINE_WECHAT_TOKEN", Default: "", Help: "the Token of the account's server configuration (服务器配置)",
+		set: func(c *Config, v string) error { c.WeChatToken = v; return nil }},
+	{Key: "wechat_aes_key", Env: "HOTLINE_WECHAT_AES_KEY", Default: "", Help: "the EncodingAESKey (43 characters) for compatible and safe mode; empty: plaintext mode only",
+		set: func(c *Config, v string) error { c.WeChatAESKey = v; return nil }},
+	{Key: "wechat_path", Env: "HOTLINE_WECHAT_PATH", Default: "/wechat", Help: "path of the callback URL to enter as the account's server URL",
+		set: func(c *Config, v string) error { c.WeChatPath = v; return nil }},
+	{Key: "wechat_max_skew", Env: "HOTLINE_WECHAT_MAX_SKEW", Default: "300s", Help: "allowed clock difference of a callback's timestamp; 0 turns the check off",
+		set: func(c *Config, v string) (err error) { c.WeChatMaxSkew, err = time.ParseDuration(v); return err }},
+	{Key: "wechat_api_base", Env: "HOTLINE_WECHAT_API_BASE", Default: "https://api.weixin.qq.com", Help: "WeChat's API host, or the city's egress proxy in front of it",
+		set: func(c *Config, v string) error { c.WeChatAPIBase = v; return nil }},
+	{Key: "wechat_reply_budget", Env: "HOTLINE_WECHAT_REPLY_BUDGET", Default: "4s", Help: "how long a callback waits for the answer before answering success and sending it as a customer-service message (WeChat waits 5 s)",
+		set: func(c *Config, v string) (err error) { c.WeChatReplyBudget, err = time.ParseDuration(v); return err }},
+	{Key: "wechat_menu", Env: "HOTLINE_WECHAT_MENU", Default: "HUMAN=转人工;TICKET=查询工单;MESSAGE=留言", Help: "menu CLICK keys and the text each stands for, KEY=text separated by ';'",
+		set: func(c *Config, v string) (err error) { c.WeChatMenu, err = parseMenu(v); return err }},
 	{Key: "cookie_secure", Env: "HOTLINE_COOKIE_SECURE", Default: "false", Help: "mark the agents' session cookie Secure (set when a TLS proxy is in front)",
 		set: func(c *Config, v string) (err error) { c.CookieSecure, err = strconv.ParseBool(v); return err }},
 }
@@ -221,6 +251,20 @@ func (c Config) Validate() error {
 	if strings.ContainsAny(c.RedisPrefix, "{}") {
 		return fmt.Errorf("redis_prefix %q must not contain '{' or '}'", c.RedisPrefix)
 	}
+	if c.WeChatAppID != "" {
+		switch {
+		case c.WeChatToken == "":
+			return errors.New("wechat_token is required with wechat_appid")
+		case c.WeChatSecret == "":
+			return errors.New("wechat_secret is required with wechat_appid (the customer-service API needs it)")
+		case c.WeChatAESKey != "" && len(c.WeChatAESKey) != 43:
+			return fmt.Errorf("wechat_aes_key must be the 43-character EncodingAESKey, not %d characters", len(c.WeChatAESKey))
+		case !strings.HasPrefix(c.WeChatPath, "/") || c.WeChatPath == "/" || strings.HasPrefix(c.WeChatPath, "/ws/") || strings.HasPrefix(c.WeChatPath, "/api/"):
+			return fmt.Errorf("wechat_path %q: want a path of its own such as /wechat", c.WeChatPath)
+		case c.WeChatMaxSkew < 0 || c.WeChatReplyBudget <= 0 || c.WeChatReplyBudget >= 5*time.Second:
+			return errors.New("wechat_max_skew must not be negative, and wechat_reply_budget must be between 0 and 5 s (WeChat's limit)")
+		}
+	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return errors.New("admin_token must be at least 16 characters")
 	}
@@ -286,4 +330,22 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// parseMenu reads "KEY=text;KEY=text".
+func parseMenu(v string) (map[string]string, error) {
+	menu := map[string]string{}
+	for _, part := range strings.Split(v, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		key, text, ok := strings.Cut(part, "=")
+		key, text = strings.TrimSpace(key), strings.TrimSpace(text)
+		if !ok || key == "" || text == "" {
+			return nil, fmt.Errorf("menu entry %q: want KEY=text", part)
+		}
+		menu[key] = text
+	}
+	return menu, nil
 }

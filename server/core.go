@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hotline12345/hotline/channels"
 	"github.com/hotline12345/hotline/dialog"
 	"github.com/hotline12345/hotline/knowledge"
 	"github.com/hotline12345/hotline/nlu"
@@ -29,6 +30,9 @@ type Core struct {
 	Parser    *nlu.Parser
 	KB        *knowledge.Base
 	Bot       *dialog.Bot
+	// Channels holds the senders of channels that push (WeChat); the bot
+	// delivers through it.
+	Channels *channels.Registry
 
 	editor *kbEditor
 }
@@ -147,14 +151,15 @@ func OpenCore(ctx context.Context, cfg CoreConfig) (*Core, error) {
 	}
 	log.Info("knowledge base ready", "entries", kb.Len(), "rebuilt", kb.Rebuilt(), "took", time.Since(start).Round(time.Millisecond))
 
-	bot, err := dialog.New(dialog.Config{Store: st, Knowledge: kb, NLU: parser.p, Logger: log, Registerer: cfg.Registerer})
+	registry := channels.NewRegistry()
+	bot, err := dialog.New(dialog.Config{Store: st, Knowledge: kb, NLU: parser.p, Channels: registry, Logger: log, Registerer: cfg.Registerer})
 	if err != nil {
 		kb.Close()
 		st.Close()
 		return nil, err
 	}
 	editor := &kbEditor{kb: kb, store: st, log: log, applied: version}
-	return &Core{Store: st, Segmenter: seg.seg, Parser: parser.p, KB: kb, Bot: bot, editor: editor}, nil
+	return &Core{Store: st, Segmenter: seg.seg, Parser: parser.p, KB: kb, Bot: bot, Channels: registry, editor: editor}, nil
 }
 
 // openStore opens the backend the configuration names. A Redis that cannot

@@ -19,6 +19,7 @@ import (
 	"github.com/hotline12345/hotline/handoff/accounts"
 	"github.com/hotline12345/hotline/knowledge"
 	"github.com/hotline12345/hotline/nlu"
+	"github.com/hotline12345/hotline/store"
 )
 
 // agents is the hand-off to human agents wired for serving: the service,
@@ -221,4 +222,15 @@ func (s *Server) Handoff() *handoff.Service {
 		return nil
 	}
 	return s.agents.svc
+}
+
+// Store returns the store once the server has started (for tools and
+// tests that embed the server).
+func (s *Server) Store() store.Store {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.core == nil {
+		return nil
+	}
+	return s.core.Store
 }

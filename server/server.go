@@ -32,6 +32,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	webch "github.com/hotline12345/hotline/channels/web"
+	"github.com/hotline12345/hotline/channels/wechat"
 	"github.com/hotline12345/hotline/nlu"
 	"github.com/hotline12345/hotline/web"
 )
@@ -63,6 +64,7 @@ type Server struct {
 	core   *Core
 	chat   *webch.Channel
 	agents *agents
+	wechat *wechat.Channel
 	api    atomic.Pointer[http.ServeMux] // /api/v1/…, set once ready
 	ready  atomic.Bool
 
@@ -137,6 +139,13 @@ func (s *Server) Start() error {
 		core.Close()
 		return err
 	}
+	wc, err := s.openWeChat(core, ag)
+	if err != nil {
+		s.http.Close()
+		ag.close()
+		core.Close()
+		return err
+	}
 	chat, err := webch.New(webch.Config{
 		Bot:            core.Bot,
 		Store:          core.Store,
@@ -166,7 +175,7 @@ func (s *Server) Start() error {
 	}()
 
 	s.mu.Lock()
-	s.core, s.chat, s.agents = core, chat, ag
+	s.core, s.chat, s.agents, s.wechat = core, chat, ag, wc
 	s.mu.Unlock()
 	s.ready.Store(true)
 	s.log.Info("hotline is ready: open " + s.URL() + " in a browser to chat")
@@ -204,9 +213,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		errs = append(errs, s.http.Shutdown(ctx))
 	}
 	s.mu.Lock()
-	core, chat, ag := s.core, s.chat, s.agents
-	s.core, s.chat, s.agents = nil, nil, nil
+	core, chat, ag, wc := s.core, s.chat, s.agents, s.wechat
+	s.core, s.chat, s.agents, s.wechat = nil, nil, nil, nil
 	s.mu.Unlock()
+	if wc != nil {
+		errs = append(errs, wc.Wait(ctx)) // answers still being pushed
+	}
 	if chat != nil {
 		errs = append(errs, chat.Shutdown(ctx))
 	}
@@ -246,6 +258,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/", web.Handler())
 	mux.HandleFunc("GET /ws/chat", s.serveChat)
 	mux.HandleFunc("GET /ws/agent", s.serveAgent)
+	if s.cfg.WeChatAppID != "" {
+		mux.HandleFunc(s.cfg.WeChatPath, s.serveWeChat)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
