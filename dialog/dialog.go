@@ -67,6 +67,11 @@ const DataPriority = "priority"
 // dataDraft keeps a call-back message that still lacks a phone number.
 const dataDraft = "message_draft"
 
+// DataVerifiedPhone is the conversation data key of a phone number the
+// channel vouches for (the city app's signed token): a message left for a
+// call back needs no phone typed.
+const DataVerifiedPhone = "verified_phone"
+
 // dataUnanswered counts the bot's consecutive none/clarify outcomes; at
 // two the citizen is handed to an agent.
 const dataUnanswered = "unanswered"
@@ -619,7 +624,7 @@ func (b *Bot) flag(ctx context.Context, conv *store.Conversation, level nlu.Urge
 // suggestion as a message for the staff, with what the citizen just wrote
 // as its first part.
 func (b *Bot) takeAppeal(ctx context.Context, conv *store.Conversation, msg store.Message) ([]store.Message, string, error) {
-	if len(nlu.Phones(msg.Text)) > 0 {
+	if len(nlu.Phones(msg.Text)) > 0 || conv.Data[DataVerifiedPhone] != "" {
 		// Everything is there already.
 		if err := b.setState(ctx, conv, StateLeaveMessage, ""); err != nil {
 			return nil, "", err
@@ -701,6 +706,9 @@ func (b *Bot) takeMessage(ctx context.Context, conv *store.Conversation, msg sto
 		return []store.Message{bot(textCancelled, topics...)}, "leave_message", nil
 	}
 	draft := strings.TrimSpace(conv.Data[dataDraft] + "\n" + text)
+	if phone := conv.Data[DataVerifiedPhone]; phone != "" && len(nlu.Phones(draft)) == 0 {
+		draft += "\n联系电话：" + phone + "（已验证）"
+	}
 	if len(nlu.Phones(draft)) == 0 {
 		if err := b.setState(ctx, conv, StateLeaveMessage, draft); err != nil {
 			return nil, "", err

@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hotline12345/hotline/channels/app"
 	"github.com/hotline12345/hotline/handoff"
 	"github.com/hotline12345/hotline/nlu"
 	redisstore "github.com/hotline12345/hotline/store/redis"
@@ -77,6 +78,13 @@ type Config struct {
 	WeChatReplyBudget time.Duration
 	// WeChatMenu maps menu CLICK keys to the text they stand for.
 	WeChatMenu map[string]string
+	// AppKeys are the city app backend's token keys ("kid:secret,…");
+	// the app channel is on when one is set (docs/APP.md).
+	AppKeys string
+	// AppPushURL and AppPushSecret: the app's push webhook and the key of
+	// its HMAC signature; empty URL: no push.
+	AppPushURL    string
+	AppPushSecret string
 }
 
 // Setting describes one configuration setting for flags, environment and
@@ -142,6 +150,12 @@ var Settings = []Setting{
 		set: func(c *Config, v string) (err error) { c.WeChatReplyBudget, err = time.ParseDuration(v); return err }},
 	{Key: "wechat_menu", Env: "HOTLINE_WECHAT_MENU", Default: "HUMAN=转人工;TICKET=查询工单;MESSAGE=留言", Help: "menu CLICK keys and the text each stands for, KEY=text separated by ';'",
 		set: func(c *Config, v string) (err error) { c.WeChatMenu, err = parseMenu(v); return err }},
+	{Key: "app_keys", Env: "HOTLINE_APP_KEYS", Default: "", Help: "the city app backend's token keys, kid:secret separated by commas (several for rotation); setting one turns the app channel on (docs/APP.md; prefer the environment)",
+		set: func(c *Config, v string) error { c.AppKeys = v; return nil }},
+	{Key: "app_push_url", Env: "HOTLINE_APP_PUSH_URL", Default: "", Help: "the app's push webhook, called when none of a user's devices is connected; empty: no push",
+		set: func(c *Config, v string) error { c.AppPushURL = v; return nil }},
+	{Key: "app_push_secret", Env: "HOTLINE_APP_PUSH_SECRET", Default: "", Help: "key of the push webhook's HMAC-SHA256 signature (X-Hotline-Signature)",
+		set: func(c *Config, v string) error { c.AppPushSecret = v; return nil }},
 	{Key: "cookie_secure", Env: "HOTLINE_COOKIE_SECURE", Default: "false", Help: "mark the agents' session cookie Secure (set when a TLS proxy is in front)",
 		set: func(c *Config, v string) (err error) { c.CookieSecure, err = strconv.ParseBool(v); return err }},
 }
@@ -263,6 +277,22 @@ func (c Config) Validate() error {
 			return fmt.Errorf("wechat_path %q: want a path of its own such as /wechat", c.WeChatPath)
 		case c.WeChatMaxSkew < 0 || c.WeChatReplyBudget <= 0 || c.WeChatReplyBudget >= 5*time.Second:
 			return errors.New("wechat_max_skew must not be negative, and wechat_reply_budget must be between 0 and 5 s (WeChat's limit)")
+		}
+	}
+	if c.AppKeys != "" {
+		if _, err := app.ParseKeys(c.AppKeys); err != nil {
+			return fmt.Errorf("app_keys: %w", err)
+		}
+	}
+	if c.AppPushURL != "" {
+		if c.AppKeys == "" {
+			return errors.New("app_push_url needs app_keys (the app channel)")
+		}
+		if !strings.HasPrefix(c.AppPushURL, "http://") && !strings.HasPrefix(c.AppPushURL, "https://") {
+			return fmt.Errorf("app_push_url %q is not an http(s) URL", c.AppPushURL)
+		}
+		if len(c.AppPushSecret) < 16 {
+			return errors.New("app_push_secret must be at least 16 characters when app_push_url is set")
 		}
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {

@@ -253,3 +253,40 @@ func TestOfferTimeoutTransferAndSupervisor(t *testing.T) {
 		return f.Type == "message" && f.From == "system" && strings.Contains(f.Text, "正在为您转接")
 	})
 }
+
+func TestTwoMissesInARowHandOff(t *testing.T) {
+	srv := startServerWith(t, server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), KBDir: "../kb-data", ServiceHours: "24h"})
+	base := baseURL(srv)
+	addAgent(t, srv, "li", "agent")
+	agentOnline(t, base, "li")
+	citizen := widgettest.Dial(t, base)
+	citizen.Hello("", 0)
+	for i, q := range []string{"火星移民局的签证怎么续签", "月球上的房子怎么过户给外星人"} {
+		citizen.Ask(fmt.Sprint("q", i), q)
+		frames := citizen.BotReplyTo(10*time.Second, q)
+		reply := frames[len(frames)-1]
+		queued := strings.Contains(reply.Text, "正在为您转接人工客服")
+		if i == 0 && queued {
+			t.Fatalf("handed off after one miss: %q", reply.Text)
+		}
+		if i == 1 && !queued {
+			t.Fatalf("after two misses in a row the reply is %q, want the hand-off", reply.Text)
+		}
+	}
+}
+
+func TestOutsideServiceHoursOffersMessage(t *testing.T) {
+	srv := startServerWith(t, server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), KBDir: "../kb-data",
+		ServiceHours: "closed"})
+	base := baseURL(srv)
+	addAgent(t, srv, "li", "agent")
+	agentOnline(t, base, "li") // signed in, but outside the hours nobody is offered chats
+	citizen := widgettest.Dial(t, base)
+	citizen.Hello("", 0)
+	citizen.Ask("c1", "转人工")
+	frames := citizen.BotReplyTo(10*time.Second, "转人工")
+	reply := frames[len(frames)-1]
+	if !strings.Contains(reply.Text, "不在服务时间内") || !slices.Contains(reply.Options, "留言") {
+		t.Errorf("reply outside service hours = %+v", reply)
+	}
+}

@@ -31,6 +31,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/hotline12345/hotline/channels/app"
 	webch "github.com/hotline12345/hotline/channels/web"
 	"github.com/hotline12345/hotline/channels/wechat"
 	"github.com/hotline12345/hotline/nlu"
@@ -65,6 +66,7 @@ type Server struct {
 	chat   *webch.Channel
 	agents *agents
 	wechat *wechat.Channel
+	app    *appChannel
 	api    atomic.Pointer[http.ServeMux] // /api/v1/…, set once ready
 	ready  atomic.Bool
 
@@ -146,6 +148,13 @@ func (s *Server) Start() error {
 		core.Close()
 		return err
 	}
+	ac, err := s.openApp(core, ag)
+	if err != nil {
+		s.http.Close()
+		ag.close()
+		core.Close()
+		return err
+	}
 	chat, err := webch.New(webch.Config{
 		Bot:            core.Bot,
 		Store:          core.Store,
@@ -165,6 +174,9 @@ func (s *Server) Start() error {
 	api.Handle("/api/v1/login", ag.login)
 	api.Handle("/api/v1/logout", ag.login)
 	api.Handle("/api/v1/me", ag.login)
+	if ac != nil {
+		api.HandleFunc("GET "+app.AgentMediaPath+"{id}", s.serveAgentMedia(ag, ac.ch))
+	}
 	s.api.Store(api)
 
 	syncCtx, stopSync := context.WithCancel(context.Background())
@@ -175,7 +187,7 @@ func (s *Server) Start() error {
 	}()
 
 	s.mu.Lock()
-	s.core, s.chat, s.agents, s.wechat = core, chat, ag, wc
+	s.core, s.chat, s.agents, s.wechat, s.app = core, chat, ag, wc, ac
 	s.mu.Unlock()
 	s.ready.Store(true)
 	s.log.Info("hotline is ready: open " + s.URL() + " in a browser to chat")
@@ -213,9 +225,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		errs = append(errs, s.http.Shutdown(ctx))
 	}
 	s.mu.Lock()
-	core, chat, ag, wc := s.core, s.chat, s.agents, s.wechat
-	s.core, s.chat, s.agents, s.wechat = nil, nil, nil, nil
+	core, chat, ag, wc, ac := s.core, s.chat, s.agents, s.wechat, s.app
+	s.core, s.chat, s.agents, s.wechat, s.app = nil, nil, nil, nil, nil
 	s.mu.Unlock()
+	if ac != nil {
+		errs = append(errs, ac.close(ctx))
+	}
 	if wc != nil {
 		errs = append(errs, wc.Wait(ctx)) // answers still being pushed
 	}
@@ -260,6 +275,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /ws/agent", s.serveAgent)
 	if s.cfg.WeChatAppID != "" {
 		mux.HandleFunc(s.cfg.WeChatPath, s.serveWeChat)
+	}
+	if s.cfg.AppKeys != "" {
+		mux.HandleFunc("GET /ws/app", s.serveAppWS)
+		mux.HandleFunc("/api/app/v1/", s.serveAppREST)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

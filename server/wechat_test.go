@@ -203,9 +203,7 @@ func TestWeChatSlowAnswerGoesOutAsCustomerServiceMessage(t *testing.T) {
 func TestWeChatHandoffRelaysBothWays(t *testing.T) {
 	e := startWeChat(t, 4*time.Second)
 	addAgent(t, e.srv, "li", "agent")
-	base := baseURL(e.srv)
-	agent := agenttest.Dial(t, base, agenttest.Login(t, base, "li", agentPassword))
-	agent.Hello(nil)
+	agent := agentOnline(t, baseURL(e.srv), "li")
 
 	openID := "o-handoff"
 	e.ask(wechattest.Plaintext, e.platform.Subscribe(openID))
@@ -257,22 +255,44 @@ func TestWeChatRefreshesExpiredTokenOnce(t *testing.T) {
 func TestWeChatKeepsWhatTheQuotaRefuses(t *testing.T) {
 	e := startWeChat(t, 4*time.Second)
 	addAgent(t, e.srv, "li", "agent")
-	base := baseURL(e.srv)
-	agent := agenttest.Dial(t, base, agenttest.Login(t, base, "li", agentPassword))
-	agent.Hello(nil)
+	agent := agentOnline(t, baseURL(e.srv), "li")
 	openID := "o-quota"
 	e.ask(wechattest.Plaintext, e.platform.Text(openID, "转人工"))
 	conv := e.conversationOf(openID)
 	agent.Until(10*time.Second, func(f agenttest.Frame) bool { return f.Type == "offer" })
 	agent.Send(map[string]any{"type": "accept", "conversation": conv})
 	e.sent(openID, "已为您接入") // 1 of 5
+	// The sixth is kept; the agent sees why (the note may come before or
+	// after the sixth's ack).
+	noted := false
+	seeNote := func(f agenttest.Frame) bool {
+		noted = noted || (f.Type == "message" && strings.Contains(f.Text, "未能送达"))
+		return noted
+	}
 	for i := 2; i <= 6; i++ {
 		agent.Send(map[string]any{"type": "message", "conversation": conv, "id": fmt.Sprint("a", i), "text": fmt.Sprint("第", i, "条回复")})
-		agent.Until(10*time.Second, func(f agenttest.Frame) bool { return f.Type == "ack" && f.ID == fmt.Sprint("a", i) })
+		agent.Until(10*time.Second, func(f agenttest.Frame) bool {
+			seeNote(f)
+			return f.Type == "ack" && f.ID == fmt.Sprint("a", i)
+		})
 	}
 	e.sent(openID, "第5条回复")
-	// The sixth is kept; the agent sees why.
-	agent.Until(10*time.Second, func(f agenttest.Frame) bool { return f.Type == "message" && strings.Contains(f.Text, "未能送达") })
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, m := range e.platform.Sent() {
+				t.Logf("sent: %q", m.Content)
+			}
+			for _, m := range e.platform.Refused() {
+				t.Logf("refused %d: %q", m.ErrCode, m.Content)
+			}
+			for _, m := range e.transcript(conv) {
+				t.Logf("transcript %d %s: %q %v", m.Seq, m.From, m.Text, m.Meta)
+			}
+		}
+	})
+	if !noted {
+		agent.Until(10*time.Second, seeNote)
+	}
 	for _, m := range e.platform.Sent() {
 		if strings.Contains(m.Content, "第6条回复") {
 			t.Fatal("the sixth message in the window went out")
@@ -323,9 +343,7 @@ func TestWeChatRefusesBadCallbacks(t *testing.T) {
 func TestWeChatUnsubscribeStopsSending(t *testing.T) {
 	e := startWeChat(t, 4*time.Second)
 	addAgent(t, e.srv, "li", "agent")
-	base := baseURL(e.srv)
-	agent := agenttest.Dial(t, base, agenttest.Login(t, base, "li", agentPassword))
-	agent.Hello(nil)
+	agent := agentOnline(t, baseURL(e.srv), "li")
 	openID := "o-leaves"
 	e.ask(wechattest.Plaintext, e.platform.Text(openID, "转人工"))
 	conv := e.conversationOf(openID)

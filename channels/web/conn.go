@@ -127,10 +127,18 @@ func (cn *conn) readLoop() {
 				continue
 			}
 			sub, err = cn.hello(f)
+			if errors.Is(err, ErrBadToken) {
+				cn.ch.log.Warn("hello refused", "channel", cn.ch.cfg.Name, "err", err)
+				cn.closeWith(CloseBadToken, "token not accepted")
+				return
+			}
 			if err != nil {
 				cn.ch.log.Warn("hello failed", "err", err)
 				cn.send(newError(CodeUnavailable))
 				continue
+			}
+			if cn.ch.cfg.Attach != nil {
+				defer cn.ch.cfg.Attach(cn.conversation)()
 			}
 			ws.SetReadDeadline(time.Now().Add(cn.ch.cfg.PongWait))
 		case "message", "rating":
@@ -178,7 +186,7 @@ func (cn *conn) hello(f clientFrame) (store.Subscription, error) {
 
 // handle stores and answers one message or rating.
 func (cn *conn) handle(f clientFrame) {
-	in := channels.Inbound{Channel: Name, Conversation: cn.conversation, Time: time.Now()}
+	in := channels.Inbound{Channel: cn.ch.cfg.Name, Conversation: cn.conversation, Time: time.Now()}
 	refuse := func(code string) {
 		e := newError(code)
 		e.ID = f.ID

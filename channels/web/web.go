@@ -86,7 +86,27 @@ type Config struct {
 	// QueueStatus, when set, says where a conversation waiting for an agent
 	// stands, so that a client resuming while it waits gets a queue frame.
 	QueueStatus func(ctx context.Context, conversation string) (channels.QueueStatus, bool)
+
+	// Name is the channel's name in conversations and metrics. Default
+	// "web"; the app channel serves the same protocol as "app".
+	Name string
+	// Session, when set, resolves a hello's token instead of the widget's
+	// session tokens: it returns the conversation, the token to send back
+	// in the session frame, and whether it is a resumed conversation. An
+	// error wrapping ErrBadToken closes the connection with 4401.
+	Session func(ctx context.Context, token string) (conv, tok string, resumed bool, err error)
+	// Attach, when set, is told when a connection starts following a
+	// conversation; the function it returns is called when the connection
+	// ends (the app channel's device presence).
+	Attach func(conversation string) (detach func())
 }
+
+// ErrBadToken is what a Session function wraps when the client's token is
+// not acceptable: the connection is closed with status 4401.
+var ErrBadToken = errors.New("web: token not accepted")
+
+// CloseBadToken is the close status for a refused token.
+const CloseBadToken = 4401
 
 // Channel serves widget connections.
 type Channel struct {
@@ -109,6 +129,7 @@ func New(cfg Config) (*Channel, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	setDefault(&cfg.Name, Name)
 	setDefault(&cfg.MaxFrameBytes, 16<<10)
 	setDefault(&cfg.MaxTextRunes, 2000)
 	setDefault(&cfg.HelloWait, 10*time.Second)
@@ -124,15 +145,15 @@ func New(cfg Config) (*Channel, error) {
 		log: cfg.Logger,
 		connections: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "hotline", Name: "connections", Help: "Open widget connections.",
-			ConstLabels: prometheus.Labels{"channel": Name},
+			ConstLabels: prometheus.Labels{"channel": cfg.Name},
 		}),
 		messagesIn: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "hotline", Name: "messages_in_total", Help: "Citizen messages received and stored.",
-			ConstLabels: prometheus.Labels{"channel": Name},
+			ConstLabels: prometheus.Labels{"channel": cfg.Name},
 		}),
 		messagesOut: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "hotline", Name: "messages_out_total", Help: "Transcript messages delivered to clients.",
-			ConstLabels: prometheus.Labels{"channel": Name},
+			ConstLabels: prometheus.Labels{"channel": cfg.Name},
 		}),
 	}
 	if cfg.Registerer != nil {
@@ -197,6 +218,9 @@ func (c *Channel) Shutdown(ctx context.Context) error { return c.conns.Shutdown(
 // session resolves a hello to a conversation: the one bound to the token,
 // or a new one (with a new token) when there is no token or it is unknown.
 func (c *Channel) session(ctx context.Context, token string) (conv, tok string, resumed bool, err error) {
+	if c.cfg.Session != nil {
+		return c.cfg.Session(ctx, token)
+	}
 	if token != "" {
 		conv, err = c.cfg.Store.Session(ctx, hashToken(token))
 		switch {
@@ -209,7 +233,7 @@ func (c *Channel) session(ctx context.Context, token string) (conv, tok string, 
 	tok = newToken()
 	// The channel user is the session itself: the widget has no other
 	// identity for the citizen.
-	cv, err := c.cfg.Bot.Open(ctx, Name, hashToken(tok)[:16])
+	cv, err := c.cfg.Bot.Open(ctx, c.cfg.Name, hashToken(tok)[:16])
 	if err != nil {
 		return "", "", false, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hotline12345/hotline/channels"
+	"github.com/hotline12345/hotline/internal/wsgroup"
 	"github.com/hotline12345/hotline/store"
 )
 
@@ -164,19 +165,7 @@ func New(cfg Config) (*Channel, error) {
 
 // Wait waits until the channel's background work (answers over budget,
 // pushes) has ended or ctx expires.
-func (c *Channel) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		c.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (c *Channel) Wait(ctx context.Context) error { return wsgroup.Wait(ctx, &c.wg) }
 
 // ServeHTTP answers WeChat's GET verification and POST callbacks.
 func (c *Channel) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -59,9 +59,14 @@ func (g *Group) Shutdown(ctx context.Context) error {
 		m.goAway()
 	}
 	g.mu.Unlock()
+	return Wait(ctx, &g.wg)
+}
+
+// Wait waits for wg or until ctx expires.
+func Wait(ctx context.Context, wg *sync.WaitGroup) error {
 	done := make(chan struct{})
 	go func() {
-		g.wg.Wait()
+		wg.Wait()
 		close(done)
 	}()
 	select {
