@@ -657,15 +657,47 @@ func (b *Board) chatsOf(agent string) []string {
 // assign offers every waiting conversation without an offer to the best
 // agent free for it, in queue order.
 func (b *Board) assign(now time.Time, r Rules) []Event {
+	// Count each agent's chats and ringing offers once: a busy board has
+	// hundreds of entries and agents.
+	loads := make(map[string]*agentLoad, len(b.Agents))
+	for name := range b.Agents {
+		loads[name] = &agentLoad{}
+	}
+	for _, c := range b.Chats {
+		if l, ok := loads[c.Agent]; ok {
+			l.chats++
+		}
+	}
+	for _, e := range b.Queue {
+		if e.Offer != nil {
+			if l, ok := loads[e.Offer.Agent]; ok {
+				l.offers++
+			}
+		}
+	}
+	names := b.agentNames()
+	// free counts the agents who could take a normal chat now; when there
+	// is none, only emergencies need a look (the usual state of a queue).
+	free := 0
+	for _, name := range names {
+		a, l := b.Agents[name], loads[name]
+		if a.Status == StatusOnline && a.Conns > 0 && l.offers == 0 && l.chats < max(a.MaxChats, 1) {
+			free++
+		}
+	}
 	var events []Event
 	for _, e := range b.Ordered() {
-		if e.Offer != nil {
+		if e.Offer != nil || (free == 0 && e.Priority != PriorityEmergency) {
 			continue
 		}
-		a := b.pick(e)
+		a := b.pick(e, names, loads)
 		if a == nil {
 			continue
 		}
+		if l := loads[a.Username]; l.chats < max(a.MaxChats, 1) {
+			free-- // was free, now ringing
+		}
+		loads[a.Username].offers++
 		e.Offer = &Offer{Agent: a.Username, At: now, Expires: now.Add(r.AcceptTimeout)}
 		events = append(events, Event{Type: EventOffered, Conversation: e.Conversation, Agent: a.Username,
 			Time: now, Priority: e.Priority.String(), Skill: e.Skill})
@@ -673,20 +705,20 @@ func (b *Board) assign(now time.Time, r Rules) []Event {
 	return events
 }
 
+// agentLoad is what an agent has on their hands.
+type agentLoad struct{ chats, offers int }
+
 // pick chooses the agent to offer e to: online, not already ringing, with
 // room under their maximum (an emergency goes to the least loaded agent
 // even when everyone is full), with the entry's skill when anyone online
 // has it, preferring agents who have not let it lapse, then the fewest
 // active chats, then the longest since their last chat.
-func (b *Board) pick(e *Entry) *Presence {
+func (b *Board) pick(e *Entry, names []string, loads map[string]*agentLoad) *Presence {
 	var avail []*Presence
-	for _, name := range b.agentNames() {
+	for _, name := range names {
 		a := b.Agents[name]
-		if a.Status != StatusOnline || a.Conns == 0 {
-			continue
-		}
-		if _, offers := b.load(name); offers > 0 {
-			continue // one offer rings at a time
+		if a.Status != StatusOnline || a.Conns == 0 || loads[name].offers > 0 {
+			continue // away, gone, or already ringing: one offer at a time
 		}
 		avail = append(avail, a)
 	}
@@ -707,7 +739,7 @@ func (b *Board) pick(e *Entry) *Presence {
 	var best *Presence
 	bestLoad, bestMissed := 0, false
 	for _, a := range avail {
-		chats, _ := b.load(a.Username)
+		chats := loads[a.Username].chats
 		if chats >= max(a.MaxChats, 1) && e.Priority != PriorityEmergency {
 			continue
 		}

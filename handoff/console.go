@@ -249,6 +249,14 @@ type messageOut struct {
 	// ID is the console's id of this agent's own reply.
 	ID  string `json:"id,omitempty"`
 	NLU any    `json:"nlu,omitempty"`
+	// Media is what a citizen's picture, link or location refers to.
+	Media *mediaOut `json:"media,omitempty"`
+}
+
+type mediaOut struct {
+	Kind string `json:"kind"`
+	URL  string `json:"url,omitempty"`
+	ID   string `json:"id,omitempty"`
 }
 
 type convOut struct {
@@ -624,6 +632,9 @@ func (cn *agentConn) writeLoop() {
 					Options: m.Options, Time: m.Time, Agent: m.Meta[MetaAgent]}
 				if id, ok := strings.CutPrefix(m.ID, agentMessagePrefix(cn.me.Username)); ok {
 					out.ID = id
+				}
+				if kind := m.Meta[channels.MetaMedia]; kind != "" {
+					out.Media = &mediaOut{Kind: kind, URL: m.Meta[channels.MetaMediaURL], ID: m.Meta[channels.MetaMediaID]}
 				}
 				if m.From == store.FromCitizen && cfg.Understand != nil {
 					out.NLU = cfg.Understand(m.Text)

@@ -213,6 +213,8 @@ func TestAppRESTIsIdempotentAndPushesToAnAbsentUser(t *testing.T) {
 				return nil
 			}
 		}
+		push.mu.Lock()
+		defer push.mu.Unlock()
 		return fmt.Errorf("agent reply not pushed yet (%d calls)", push.calls)
 	})
 	time.Sleep(200 * time.Millisecond)
@@ -264,5 +266,27 @@ func TestAppMediaLimits(t *testing.T) {
 	}
 	if s := get(appToken(t, "user-5005", "")); s != http.StatusNotFound {
 		t.Errorf("another user gets the image: %d, want 404", s)
+	}
+	// Agents see it when signed in, nobody else.
+	addAgent(t, srv, "li", "agent")
+	cookie := agenttest.Login(t, baseURL(srv), "li", agentPassword)
+	for _, withCookie := range []bool{true, false} {
+		req, _ := http.NewRequest("GET", baseURL(srv)+"/api/v1/media/"+id, nil)
+		if withCookie {
+			req.AddCookie(cookie)
+		}
+		resp, err := httpClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := http.StatusUnauthorized
+		if withCookie {
+			want = http.StatusOK
+		}
+		if resp.StatusCode != want || (withCookie && !bytes.Equal(body, png)) {
+			t.Errorf("agent media (signed in %v): %d, want %d", withCookie, resp.StatusCode, want)
+		}
 	}
 }

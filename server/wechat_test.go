@@ -224,7 +224,10 @@ func TestWeChatHandoffRelaysBothWays(t *testing.T) {
 	agent.Until(10*time.Second, func(f agenttest.Frame) bool { return f.Type == "message" && f.Text == "我家楼下的路灯坏了" })
 	// An image is kept as a media reference and shown to the agent.
 	e.ask(wechattest.Plaintext, e.platform.Image(openID, "https://mmbiz.example/pic.jpg", "media-1"))
-	agent.Until(10*time.Second, func(f agenttest.Frame) bool { return f.Type == "message" && f.Text == "[图片]" })
+	img := agent.Until(10*time.Second, func(f agenttest.Frame) bool { return f.Type == "message" && f.Text == "[图片]" })
+	if raw := string(img[len(img)-1].Raw); !strings.Contains(raw, `"media":{"kind":"image","url":"https://mmbiz.example/pic.jpg"`) {
+		t.Errorf("image frame on the console = %s", raw)
+	}
 	agent.Send(map[string]any{"type": "message", "conversation": conv, "id": "a1", "text": "请问具体在哪个路口？"})
 	e.sent(openID, "请问具体在哪个路口？")
 	var media string

@@ -1641,6 +1641,18 @@
     }
     li.appendChild(head);
     li.appendChild(el('div', 'msg-text', str(f.text)));
+    // A picture, link or location the citizen sent: a link to it, opened
+    // apart from the console (only http(s) and our own paths).
+    var media = f.media && typeof f.media === 'object' ? f.media : null;
+    var url = media ? str(media.url) : '';
+    if (url && (/^https?:\/\//.test(url) || url.indexOf('/api/v1/media/') === 0)) {
+      var a = el('a', 'msg-media', media.kind === 'image' ? '查看图片' : '打开链接');
+      a.href = url;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      a.setAttribute('data-test', 'media');
+      li.appendChild(a);
+    }
     var opts = arr(f.options).filter(function (o) { return typeof o === 'string' && o; });
     if (opts.length && from !== 'citizen') {
       var box = el('div', 'msg-options');
