@@ -1,26 +1,8 @@
 package dialog
 
-import "regexp"
-
-// longNumber matches runs of six or more digits, allowing the spaces and
-// dashes people type inside phone numbers and a trailing X of ID numbers:
-// phone numbers, ID numbers, bank cards, licence numbers.
-var longNumber = regexp.MustCompile(`[0-9０-９][0-9０-９ \-]{4,}[0-9０-９][0-9０-９xX]*`)
+import "github.com/hotline12345/hotline/internal/privacy"
 
 // maskPrivate hides long numbers in text that is kept for statistics (the
 // knowledge base misses), so that phone and ID numbers do not spread beyond
 // the conversation they were written in.
-func maskPrivate(text string) string {
-	return longNumber.ReplaceAllStringFunc(text, func(s string) string {
-		digits := 0
-		for _, r := range s {
-			if r >= '0' && r <= '9' || r >= '０' && r <= '９' {
-				digits++
-			}
-		}
-		if digits < 6 {
-			return s
-		}
-		return "[号码]"
-	})
-}
+func maskPrivate(text string) string { return privacy.MaskNumbers(text) }

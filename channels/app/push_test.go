@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -24,12 +23,10 @@ import (
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
+	"github.com/hotline12345/hotline/internal/redistest"
 	"github.com/hotline12345/hotline/internal/testwait"
 	"github.com/hotline12345/hotline/store"
 	"github.com/hotline12345/hotline/store/embedded"
-	"github.com/hotline12345/hotline/store/redis"
 )
 
 const pushTestSecret = "push-test-secret"
@@ -265,32 +262,8 @@ func embeddedPushEnv(t *testing.T) pushEnv {
 }
 
 func redisPushEnv(t *testing.T, url string) pushEnv {
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prefix := "hotline-test:app-push:" + rand.Text()[:12] + ":"
-	raw := goredis.NewUniversalClient(opts)
-	t.Cleanup(func() {
-		defer raw.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		iter := raw.Scan(ctx, 0, prefix+"*", 500).Iterator()
-		for iter.Next(ctx) {
-			raw.Del(ctx, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
-			t.Logf("cleaning up %s*: %v", prefix, err)
-		}
-	})
-	open := func() PushStore {
-		s, err := redis.Open(context.Background(), redis.Config{URL: url, Prefix: prefix})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
+	prefix := redistest.Prefix(t, url, "app-push")
+	open := func() PushStore { return redistest.Open(t, url, prefix) }
 	return pushEnv{instance: open, restart: open}
 }
 

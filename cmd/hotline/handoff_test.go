@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hotline12345/hotline/internal/agenttest"
+	"github.com/hotline12345/hotline/internal/redistest"
 )
 
 // TestHandoffAcrossInstances: the citizen on one `hotline serve` process,
@@ -13,8 +14,7 @@ import (
 // created with `hotline agent add` on the same Redis while both run.
 func TestHandoffAcrossInstances(t *testing.T) {
 	url, _ := scaleOutRedis(t)
-	prefix := uniquePrefix(t)
-	dropKeysAfter(t, url, prefix)
+	prefix := redistest.Prefix(t, url, "scaleout")
 	in := startInstances(t, url, prefix, "A", "B")
 
 	add := exec.Command(binary, "agent", "add", "--kb", "../../kb-data", "--redis", url, "--redis-prefix", prefix,

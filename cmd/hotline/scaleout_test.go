@@ -23,6 +23,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/hotline12345/hotline/internal/redistest"
 	"github.com/hotline12345/hotline/internal/testwait"
 	"github.com/hotline12345/hotline/internal/widgettest"
 	redisstore "github.com/hotline12345/hotline/store/redis"
@@ -58,25 +59,6 @@ func uniquePrefix(t *testing.T) string {
 	var b [6]byte
 	rand.Read(b[:])
 	return "hotline-scaleout-" + hex.EncodeToString(b[:]) + ":"
-}
-
-// dropKeysAfter deletes the keys under prefix when the test ends.
-func dropKeysAfter(t *testing.T, url, prefix string) {
-	t.Helper()
-	opts, err := redisstore.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c := goredis.NewUniversalClient(opts)
-		defer c.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			c.Del(ctx, iter.Val())
-		}
-	})
 }
 
 // instance is one `hotline serve` process.
@@ -268,8 +250,7 @@ func (tr *transcript) last() int64 {
 // on B.
 func TestScaleOutInstanceDies(t *testing.T) {
 	url, _ := scaleOutRedis(t)
-	prefix := uniquePrefix(t)
-	dropKeysAfter(t, url, prefix)
+	prefix := redistest.Prefix(t, url, "scaleout")
 	in := startInstances(t, url, prefix, "A", "B")
 	a, b := in[0], in[1]
 
@@ -329,8 +310,7 @@ func TestScaleOutInstanceDies(t *testing.T) {
 // or duplicates, and each connection sees every message exactly once.
 func TestScaleOutSameConversationOnBothInstances(t *testing.T) {
 	url, _ := scaleOutRedis(t)
-	prefix := uniquePrefix(t)
-	dropKeysAfter(t, url, prefix)
+	prefix := redistest.Prefix(t, url, "scaleout")
 	in := startInstances(t, url, prefix, "A", "B")
 
 	c1 := widgettest.Dial(t, in[0].base)
