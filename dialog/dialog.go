@@ -29,6 +29,7 @@ import (
 	"github.com/hotline12345/hotline/knowledge"
 	"github.com/hotline12345/hotline/nlu"
 	"github.com/hotline12345/hotline/store"
+	"github.com/hotline12345/hotline/workorder"
 )
 
 // Conversation states.
@@ -75,6 +76,18 @@ const DataVerifiedPhone = "verified_phone"
 // dataUnanswered counts the bot's consecutive none/clarify outcomes; at
 // two the citizen is handed to an agent.
 const dataUnanswered = "unanswered"
+
+// dataAppealType keeps the kind of appeal being taken down (complaint,
+// report, help, suggestion) until its work order is created.
+const dataAppealType = "appeal_type"
+
+// WorkOrders records appeals as work orders and answers status queries.
+type WorkOrders interface {
+	Create(ctx context.Context, d workorder.Draft) (workorder.WorkOrder, error)
+	// Lookup returns the order only to the conversation it came from.
+	Lookup(ctx context.Context, conversation, number string) (workorder.WorkOrder, error)
+	ForConversation(ctx context.Context, conversation string) ([]workorder.WorkOrder, error)
+}
 
 // Handoff passes conversations to human agents.
 type Handoff interface {
@@ -141,6 +154,7 @@ type Bot struct {
 
 	handoff        Handoff
 	handoffIntents []nlu.Intent
+	workorders     WorkOrders
 }
 
 // New returns a bot.
@@ -194,6 +208,11 @@ func (b *Bot) SetHandoff(h Handoff, intents []nlu.Intent) {
 		b.handoffIntents = intents
 	}
 }
+
+// SetWorkOrders makes the bot record what citizens leave for the staff
+// as work orders and answer questions about them. Call it before the bot
+// handles messages.
+func (b *Bot) SetWorkOrders(w WorkOrders) { b.workorders = w }
 
 // Open starts a new conversation for a channel user and greets them.
 func (b *Bot) Open(ctx context.Context, channel, user string) (store.Conversation, error) {
@@ -425,6 +444,11 @@ func (b *Bot) respond(ctx context.Context, conv *store.Conversation, msg store.M
 	if text == optionHuman {
 		intent = nlu.IntentHuman
 	}
+	if b.workorders != nil {
+		if number, ok := workorder.ParseNumber(text); ok {
+			return append(urgent, b.orderStatus(ctx, conv, number)...), "ticket_status", nil
+		}
+	}
 	dept := ""
 	if deptOK && u.Department != nlu.NotApplicable {
 		dept = u.Department
@@ -440,6 +464,9 @@ func (b *Bot) respond(ctx context.Context, conv *store.Conversation, msg store.M
 		taken, kind, err := b.escalate(ctx, conv, msg, u, "human", "")
 		return append(urgent, taken...), kind, err
 	case nlu.IntentTicketStatus:
+		if b.workorders != nil {
+			return append(urgent, b.orderStatus(ctx, conv, "")...), "ticket_status", nil
+		}
 		return append(urgent, bot(textTicketStatus, optionLeaveMessage)), "ticket_status", nil
 	case nlu.IntentPraise:
 		return append(urgent, bot(textPraise, optionLeaveMessage)), "praise", nil
@@ -460,7 +487,7 @@ func (b *Bot) respond(ctx context.Context, conv *store.Conversation, msg store.M
 				return append(urgent, taken...), kind, err
 			}
 		}
-		taken, kind, err := b.takeAppeal(ctx, conv, msg)
+		taken, kind, err := b.takeAppeal(ctx, conv, msg, intent)
 		return append(urgent, taken...), kind, err
 	}
 	answer, kind, err := b.answer(ctx, text, dept)
@@ -623,7 +650,18 @@ func (b *Bot) flag(ctx context.Context, conv *store.Conversation, level nlu.Urge
 // takeAppeal starts recording a complaint, report, request for help or
 // suggestion as a message for the staff, with what the citizen just wrote
 // as its first part.
-func (b *Bot) takeAppeal(ctx context.Context, conv *store.Conversation, msg store.Message) ([]store.Message, string, error) {
+func (b *Bot) takeAppeal(ctx context.Context, conv *store.Conversation, msg store.Message, intent nlu.Intent) ([]store.Message, string, error) {
+	c, err := b.store.UpdateConversation(ctx, conv.ID, func(c *store.Conversation) error {
+		if c.Data == nil {
+			c.Data = map[string]string{}
+		}
+		c.Data[dataAppealType] = string(intent)
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("dialog: update %s: %w", conv.ID, err)
+	}
+	*conv = c
 	if len(nlu.Phones(msg.Text)) > 0 || conv.Data[DataVerifiedPhone] != "" {
 		// Everything is there already.
 		if err := b.setState(ctx, conv, StateLeaveMessage, ""); err != nil {
@@ -734,8 +772,89 @@ func (b *Bot) takeMessage(ctx context.Context, conv *store.Conversation, msg sto
 			b.log.Error("call-back request not listed for agents", "conversation", conv.ID, "err", err)
 		}
 	}
+	if b.workorders != nil {
+		if o, err := b.createOrder(ctx, conv, draft); err == nil {
+			b.log.Info("work order created", "conversation", conv.ID, "number", o.Number)
+			return []store.Message{bot(fmt.Sprintf(textOrderTaken, o.Number, o.Due.Format("2006年1月2日")))}, "leave_message", nil
+		} else {
+			// The request is in the transcript and the agents' list.
+			b.log.Error("work order not created", "conversation", conv.ID, "err", err)
+		}
+	}
 	b.log.Info("call-back request recorded", "conversation", conv.ID)
 	return []store.Message{bot(textMessageTaken)}, "leave_message", nil
+}
+
+// createOrder records a message left for the staff as a work order: the
+// kind of appeal the citizen started with (a plain 留言 is a consultation),
+// the department the NLU suggests, the first phone number in it (or the
+// one the channel vouched for).
+func (b *Bot) createOrder(ctx context.Context, conv *store.Conversation, text string) (workorder.WorkOrder, error) {
+	appeal := workorder.AppealType(conv.Data[dataAppealType])
+	if !appeal.Valid() {
+		appeal = workorder.Consult
+	}
+	phone := conv.Data[DataVerifiedPhone]
+	if phones := nlu.Phones(text); len(phones) > 0 {
+		phone = phones[0]
+	}
+	u := b.nlu.Parse(text, time.Now())
+	d := workorder.Draft{
+		Conversation: conv.ID,
+		Channel:      conv.Channel,
+		AppealType:   appeal,
+		Summary:      text,
+		Contact:      workorder.Contact{Phone: phone},
+		By:           "bot",
+	}
+	if _, deptOK := b.nlu.Confident(u); deptOK && u.Department != nlu.NotApplicable {
+		d.Suggested = workorder.Suggested{Department: u.Department, Confidence: u.DepartmentConfidence}
+	}
+	o, err := b.workorders.Create(ctx, d)
+	if err == nil {
+		_, err = b.store.UpdateConversation(ctx, conv.ID, func(c *store.Conversation) error {
+			delete(c.Data, dataAppealType)
+			return nil
+		})
+	}
+	return o, err
+}
+
+// orderStatus answers a question about a work order: the one numbered
+// number, or the conversation's own orders. Someone else's number gets
+// the answer a wrong number gets.
+func (b *Bot) orderStatus(ctx context.Context, conv *store.Conversation, number string) []store.Message {
+	var orders []workorder.WorkOrder
+	if number != "" {
+		o, err := b.workorders.Lookup(ctx, conv.ID, number)
+		if err != nil {
+			if !errors.Is(err, workorder.ErrNotFound) {
+				b.log.Error("work order lookup failed", "conversation", conv.ID, "err", err)
+				return []store.Message{bot(textBusy)}
+			}
+			return []store.Message{bot(textOrderUnknown, optionLeaveMessage)}
+		}
+		orders = []workorder.WorkOrder{o}
+	} else {
+		all, err := b.workorders.ForConversation(ctx, conv.ID)
+		if err != nil {
+			b.log.Error("work order lookup failed", "conversation", conv.ID, "err", err)
+			return []store.Message{bot(textBusy)}
+		}
+		if len(all) == 0 {
+			return []store.Message{bot(textOrderNone, optionLeaveMessage)}
+		}
+		orders = all[max(0, len(all)-3):]
+	}
+	var lines []string
+	for _, o := range orders {
+		line := fmt.Sprintf(textOrderLine, o.Number, o.AppealType.Label(), o.Status.Label(), o.Due.Format("2006年1月2日"))
+		if o.Reply != "" {
+			line += "\n办理结果：" + o.Reply
+		}
+		lines = append(lines, line)
+	}
+	return []store.Message{bot(strings.Join(lines, "\n\n"))}
 }
 
 // rate records a satisfaction score (1..5).

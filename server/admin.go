@@ -10,6 +10,7 @@ import (
 
 	"github.com/hotline12345/hotline/knowledge"
 	"github.com/hotline12345/hotline/store"
+	"github.com/hotline12345/hotline/workorder"
 )
 
 // maxAdminBody bounds an admin request body; an entry is a few KiB.
@@ -21,6 +22,8 @@ type adminAPI struct {
 	token  string
 	editor *kbEditor
 	misses store.Misses
+	// workorders, when set, adds the work order API (workorders.go).
+	workorders *workorder.Service
 }
 
 func (a *adminAPI) routes(mux *http.ServeMux) {
@@ -30,6 +33,7 @@ func (a *adminAPI) routes(mux *http.ServeMux) {
 	mux.Handle("PUT /api/v1/kb/entries/{id}", a.auth(a.update))
 	mux.Handle("DELETE /api/v1/kb/entries/{id}", a.auth(a.retire))
 	mux.Handle("GET /api/v1/kb/misses", a.auth(a.listMisses))
+	(&workorderAPI{auth: a.auth, orders: a.workorders, audit: a.editor.store, log: a.editor.log}).routes(mux)
 }
 
 // apiError is the body of every error answer: a stable code and a message.

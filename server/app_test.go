@@ -139,7 +139,7 @@ func TestAppDevicesShareOneConversation(t *testing.T) {
 	phone.BotReplyTo(10*time.Second, "留言")
 	phone.Ask("p3", "小区门口的路灯坏了一周了")
 	frames := phone.BotReplyTo(10*time.Second, "小区门口的路灯坏了一周了")
-	if r := frames[len(frames)-1]; !strings.Contains(r.Text, "留言已记录") {
+	if r := frames[len(frames)-1]; !strings.Contains(r.Text, "诉求已登记") {
 		t.Errorf("message with the verified phone: bot said %q, want it recorded", r.Text)
 	}
 

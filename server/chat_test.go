@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"bytes"
+	"context"
+	"regexp"
 
 	"strings"
 	"testing"
@@ -222,8 +224,25 @@ func TestReplies(t *testing.T) {
 	c.BotReplyTo(wait, "留言")
 	c.Ask("l2", "小区门口路灯坏了一个月了，电话13812345678")
 	got = lastOf(c.BotReplyTo(wait, "小区门口路灯坏了一个月了，电话13812345678"))
-	if !strings.Contains(got.Text, "留言已记录") {
-		t.Errorf("leave-message reply = %q, want confirmation", got.Text)
+	number := regexp.MustCompile(`\d{8}-\d{6}`).FindString(got.Text)
+	if !strings.Contains(got.Text, "诉求已登记") || number == "" {
+		t.Fatalf("leave-message reply = %q, want the work order number", got.Text)
+	}
+	// The citizen asks about it with the number; another citizen with the
+	// same number learns nothing.
+	c.Ask("s", "查询工单"+number)
+	if got := lastOf(c.BotReplyTo(wait, "查询工单"+number)); !strings.Contains(got.Text, number) || !strings.Contains(got.Text, "已受理") {
+		t.Errorf("status reply = %q, want the order's status", got.Text)
+	}
+	other := widgettest.Dial(t, baseURL(srv))
+	other.Hello("", 0)
+	other.Next(wait)
+	other.Ask("s", number)
+	if got := lastOf(other.BotReplyTo(wait, number)); strings.Contains(got.Text, "已受理") || !strings.Contains(got.Text, "未查询到") {
+		t.Errorf("another citizen's status query = %q, want the wrong-number answer", got.Text)
+	}
+	if o, err := srv.WorkOrders().Get(context.Background(), number); err != nil || o.Contact.Phone != "13812345678" || o.Summary == "" {
+		t.Errorf("work order = %+v, %v", o, err)
 	}
 }
 

@@ -14,11 +14,13 @@ import (
 
 	"github.com/hotline12345/hotline/channels"
 	"github.com/hotline12345/hotline/dialog"
+	"github.com/hotline12345/hotline/handoff"
 	"github.com/hotline12345/hotline/knowledge"
 	"github.com/hotline12345/hotline/nlu"
 	"github.com/hotline12345/hotline/store"
 	"github.com/hotline12345/hotline/store/embedded"
 	redisstore "github.com/hotline12345/hotline/store/redis"
+	"github.com/hotline12345/hotline/workorder"
 )
 
 // Core is the part of hotline that does not depend on HTTP: the store, the
@@ -33,6 +35,8 @@ type Core struct {
 	// Channels holds the senders of channels that push (WeChat); the bot
 	// delivers through it.
 	Channels *channels.Registry
+	// WorkOrders keeps the appeals recorded for the departments.
+	WorkOrders *workorder.Service
 
 	editor *kbEditor
 }
@@ -158,8 +162,16 @@ func OpenCore(ctx context.Context, cfg CoreConfig) (*Core, error) {
 		st.Close()
 		return nil, err
 	}
+	orders, err := OpenWorkOrders(cfg.KBDir, st, log)
+	if err != nil {
+		kb.Close()
+		st.Close()
+		return nil, err
+	}
+	bot.SetWorkOrders(orders)
 	editor := &kbEditor{kb: kb, store: st, log: log, applied: version}
-	return &Core{Store: st, Segmenter: seg.seg, Parser: parser.p, KB: kb, Bot: bot, Channels: registry, editor: editor}, nil
+	return &Core{Store: st, Segmenter: seg.seg, Parser: parser.p, KB: kb, Bot: bot, Channels: registry,
+		WorkOrders: orders, editor: editor}, nil
 }
 
 // openStore opens the backend the configuration names. A Redis that cannot
@@ -206,4 +218,14 @@ func ensureDir(dir string) error {
 		return fmt.Errorf("data directory: %w", err)
 	}
 	return nil
+}
+
+// OpenWorkOrders builds the work orders on the store, with the time limits
+// counted in working days of the holiday calendar in kbDir.
+func OpenWorkOrders(kbDir string, st workorder.Store, log *slog.Logger) (*workorder.Service, error) {
+	cal, err := handoff.LoadCalendar(filepath.Join(kbDir, "handoff", "calendar.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	return workorder.New(workorder.Config{Store: st, Calendar: cal, Logger: log})
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/hotline12345/hotline/knowledge"
 	"github.com/hotline12345/hotline/nlu"
 	"github.com/hotline12345/hotline/store"
+	"github.com/hotline12345/hotline/workorder"
 )
 
 // agents is the hand-off to human agents wired for serving: the service,
@@ -233,4 +234,14 @@ func (s *Server) Store() store.Store {
 		return nil
 	}
 	return s.core.Store
+}
+
+// WorkOrders returns the work orders once the server has started.
+func (s *Server) WorkOrders() *workorder.Service {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.core == nil {
+		return nil
+	}
+	return s.core.WorkOrders
 }

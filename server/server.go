@@ -170,7 +170,7 @@ func (s *Server) Start() error {
 		return err
 	}
 	api := http.NewServeMux()
-	(&adminAPI{token: s.cfg.AdminToken, editor: core.editor, misses: core.Store}).routes(api)
+	(&adminAPI{token: s.cfg.AdminToken, editor: core.editor, misses: core.Store, workorders: core.WorkOrders}).routes(api)
 	api.Handle("/api/v1/login", ag.login)
 	api.Handle("/api/v1/logout", ag.login)
 	api.Handle("/api/v1/me", ag.login)

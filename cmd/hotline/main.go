@@ -24,6 +24,8 @@ Usage:
                           understand messages, train and measure the models
   hotline agent add|list|passwd|disable|enable [flags]
                           manage the human agents' accounts (docs/AGENTS.md)
+  hotline workorder list|show NUMBER [flags]
+                          look up work orders, masked (docs/API.md)
 `
 
 func main() {
@@ -50,6 +52,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = nluCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "agent":
 		err = agentCommand(ctx, args[1:], stdin, stdout, stderr)
+	case "workorder":
+		err = workorderCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
