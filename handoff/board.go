@@ -202,9 +202,12 @@ const defaultHandle = 180.0
 // there. It is one document in the store, changed atomically; its methods
 // are pure (time comes in as an argument) and return the events they cause.
 type Board struct {
-	Queue  []*Entry             `json:"queue"`
-	Chats  map[string]*Chat     `json:"chats"`
-	Agents map[string]*Presence `json:"agents"`
+	// Version increases with every change stored; the bus announces it,
+	// so an instance knows whether the copy it has is recent enough.
+	Version int64                `json:"version"`
+	Queue   []*Entry             `json:"queue"`
+	Chats   map[string]*Chat     `json:"chats"`
+	Agents  map[string]*Presence `json:"agents"`
 	// AvgHandle is a moving average of chat length in seconds, for the
 	// citizens' estimated wait.
 	AvgHandle float64 `json:"avg_handle"`

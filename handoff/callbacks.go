@@ -41,7 +41,7 @@ func (s *Service) RecordCallback(ctx context.Context, conv store.Conversation, m
 		return fmt.Errorf("handoff: record call-back: %w", err)
 	}
 	s.record(ctx, Event{Type: EventCallback, Conversation: conv.ID, Time: s.now()})
-	s.announce(ctx)
+	s.announce(ctx, callbacksPayload)
 	return nil
 }
 
@@ -76,13 +76,13 @@ func (s *Service) CallbackDone(ctx context.Context, agent, id string) error {
 		return err
 	}
 	s.record(ctx, Event{Type: EventCallbackDone, Conversation: c.Conversation, Agent: agent, Time: s.now()})
-	s.announce(ctx)
+	s.announce(ctx, callbacksPayload)
 	return nil
 }
 
 // announce tells every console that something it shows changed.
-func (s *Service) announce(ctx context.Context) {
-	if err := s.store.Publish(ctx, Topic, []byte("changed")); err != nil {
+func (s *Service) announce(ctx context.Context, payload string) {
+	if err := s.store.Publish(ctx, Topic, []byte(payload)); err != nil {
 		s.log.Warn("handoff: announce failed", "err", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -505,7 +506,7 @@ func (cn *agentConn) op(f agentIn) {
 	case "callback_done":
 		err = svc.CallbackDone(ctx, me, f.Callback)
 	case "typing":
-		if b, berr := svc.Board(ctx); berr == nil && b.Holds(me, f.Conversation) {
+		if svc.holds(ctx, me, f.Conversation) {
 			_ = svc.store.Publish(ctx, channels.Topic(f.Conversation), channels.EncodeTyping(store.FromAgent))
 		}
 		return
@@ -658,7 +659,25 @@ func (cn *agentConn) writeLoop() {
 		return nil
 	}
 
-	// reconcile brings the console in line with the board b.
+	// callbacks sends the call-back requests when they changed.
+	callbacks := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.WriteWait)
+		cbs, err := cn.c.svc.Callbacks(ctx)
+		cancel()
+		if err != nil {
+			return write(consoleError("unavailable", ""))
+		}
+		if q, _ := json.Marshal(callbacksOut{Type: "callbacks", Items: cbs}); string(q) != string(lastCallbacks) {
+			if err := cn.write(q); err != nil {
+				return err
+			}
+			lastCallbacks = q
+		}
+		return nil
+	}
+
+	// reconcile brings the console in line with the board b (shared:
+	// read only).
 	reconcile := func(b *Board) error {
 		me := cn.me.Username
 		if q, _ := json.Marshal(cn.queueFrame(b)); string(q) != string(lastQueue) {
@@ -666,17 +685,6 @@ func (cn *agentConn) writeLoop() {
 				return err
 			}
 			lastQueue = q
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), cfg.WriteWait)
-		cbs, err := cn.c.svc.Callbacks(ctx)
-		cancel()
-		if err == nil {
-			if q, _ := json.Marshal(callbacksOut{Type: "callbacks", Items: cbs}); string(q) != string(lastCallbacks) {
-				if err := cn.write(q); err != nil {
-					return err
-				}
-				lastCallbacks = q
-			}
 		}
 		// Offers.
 		for _, e := range b.Queue {
@@ -775,18 +783,19 @@ func (cn *agentConn) writeLoop() {
 		return nil
 	}
 
-	// readBoard reads the board, or tells the console it can't.
-	readBoard := func() (*Board, error) {
+	// readBoard reads a board at least as new as version (-1: fresh from
+	// the store), or tells the console it can't.
+	readBoard := func(version int64) (*Board, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), cfg.WriteWait)
 		defer cancel()
-		b, err := cn.c.svc.Board(ctx)
+		b, err := cn.c.svc.SharedBoard(ctx, version)
 		if err != nil {
 			return nil, write(consoleError("unavailable", ""))
 		}
 		return b, nil
 	}
-	resync := func() error {
-		b, err := readBoard()
+	resync := func(version int64) error {
+		b, err := readBoard(version)
 		if b == nil {
 			return err
 		}
@@ -819,14 +828,18 @@ func (cn *agentConn) writeLoop() {
 				// One snapshot for both: the session's chats are exactly
 				// those whose chat frames follow.
 				var b *Board
-				if b, err = readBoard(); b != nil {
+				if b, err = readBoard(-1); b != nil {
 					if err = cn.writeSession(b); err == nil {
-						err = reconcile(b)
+						if err = reconcile(b); err == nil {
+							err = callbacks()
+						}
 					}
 				}
 			case refresh:
 				if started {
-					err = resync()
+					// After this console's own operation: the instance
+					// shared the board it wrote.
+					err = resync(0)
 				}
 			case declined:
 				if v.conversation != "" {
@@ -840,7 +853,18 @@ func (cn *agentConn) writeLoop() {
 		case ev := <-events:
 			h, ok := chats[ev.conv]
 			if ev.conv == "" {
-				err = resync()
+				p := string(ev.payload)
+				switch v, isBoard := strings.CutPrefix(p, boardPayload); {
+				case p == callbacksPayload:
+					err = callbacks()
+				case isBoard:
+					version, _ := strconv.ParseInt(v, 10, 64)
+					err = resync(version)
+				default: // resync after a lost bus connection: everything
+					if err = resync(-1); err == nil {
+						err = callbacks()
+					}
+				}
 				break
 			}
 			if !ok {

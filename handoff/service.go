@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -104,6 +106,12 @@ type Service struct {
 
 	last    atomic.Pointer[Board] // the board as last read or written, for the gauges
 	metrics metrics
+
+	// shared is the newest board this instance has seen, shared read-only
+	// by every console connection so that a change announced to a hundred
+	// consoles costs one read of the store; fetching serializes refreshes.
+	shared   atomic.Pointer[Board]
+	fetching sync.Mutex
 }
 
 // New returns a hand-off service. Call Run to apply its timing rules.
@@ -141,7 +149,50 @@ func New(cfg Config) (*Service, error) {
 // Rules returns the timing rules in force.
 func (s *Service) Rules() Rules { return s.rules }
 
-// Board reads the current board.
+// Bus payloads on Topic.
+const (
+	// boardPayload prefixes the version of a changed board.
+	boardPayload = "board:"
+	// callbacksPayload announces that the call-back requests changed.
+	callbacksPayload = "callbacks"
+)
+
+// SharedBoard returns a board at least as new as version, read-only: the
+// copy this instance already has when it is recent enough, otherwise one
+// read of the store that concurrent callers share. version < 0 asks for
+// a fresh read (after a lost connection to the bus).
+func (s *Service) SharedBoard(ctx context.Context, version int64) (*Board, error) {
+	if b := s.shared.Load(); b != nil && version >= 0 && b.Version >= version {
+		return b, nil
+	}
+	s.fetching.Lock()
+	defer s.fetching.Unlock()
+	if b := s.shared.Load(); b != nil && version >= 0 && b.Version >= version {
+		return b, nil // fetched while this caller waited
+	}
+	b, err := s.Board(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.share(b)
+	return s.shared.Load(), nil
+}
+
+// share keeps b as the shared board if it is newer than the one kept. b
+// must not be changed afterwards.
+func (s *Service) share(b *Board) {
+	for {
+		cur := s.shared.Load()
+		if cur != nil && cur.Version >= b.Version {
+			return
+		}
+		if s.shared.CompareAndSwap(cur, b) {
+			return
+		}
+	}
+}
+
+// Board reads the current board; the caller may change its copy.
 func (s *Service) Board(ctx context.Context) (*Board, error) {
 	data, err := s.store.Record(ctx, boardKind, boardID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -186,6 +237,7 @@ func (s *Service) change(ctx context.Context, op func(b *Board, now time.Time) (
 		// Time passes on every change, so the rules apply at once: an
 		// enqueued citizen is offered to a free agent in the same write.
 		ev = append(ev, b.Tick(now, s.rules)...)
+		b.Version++
 		events, board = ev, b
 		return json.Marshal(b)
 	})
@@ -193,6 +245,7 @@ func (s *Service) change(ctx context.Context, op func(b *Board, now time.Time) (
 		return nil, nil, err
 	}
 	s.last.Store(board)
+	s.share(board)
 	s.after(ctx, board, events)
 	return board, events, nil
 }
@@ -210,7 +263,7 @@ func (s *Service) after(ctx context.Context, b *Board, events []Event) {
 			s.log.Warn("handoff: event follow-up failed", "type", e.Type, "conversation", e.Conversation, "err", err)
 		}
 	}
-	s.announce(ctx)
+	s.announce(ctx, boardPayload+strconv.FormatInt(b.Version, 10))
 	// Everyone still waiting may have moved up.
 	for _, e := range b.Ordered() {
 		pos, _ := b.Position(e.Conversation)
@@ -413,7 +466,10 @@ func (s *Service) record(ctx context.Context, e Event) {
 
 // QueueStatus says where a waiting conversation stands.
 func (s *Service) QueueStatus(ctx context.Context, conv string) (channels.QueueStatus, bool) {
-	b, err := s.Board(ctx)
+	if c, err := s.store.Conversation(ctx, conv); err != nil || c.State != StateQueued {
+		return channels.QueueStatus{}, false // most connections: no board to read
+	}
+	b, err := s.SharedBoard(ctx, 0)
 	if err != nil {
 		return channels.QueueStatus{}, false
 	}
@@ -539,11 +595,7 @@ func (s *Service) Takeover(ctx context.Context, agent, conv string) error {
 // console's message id: a reply sent again after a reconnect is stored
 // once. The agent must hold the chat (own it or have joined it).
 func (s *Service) Say(ctx context.Context, agent, name, conv, id, text string) (store.Message, error) {
-	b, err := s.Board(ctx)
-	if err != nil {
-		return store.Message{}, err
-	}
-	if !b.Holds(agent, conv) {
+	if !s.holds(ctx, agent, conv) {
 		return store.Message{}, ErrNotYours
 	}
 	c, err := s.store.Conversation(ctx, conv)
@@ -563,6 +615,17 @@ func (s *Service) Say(ctx context.Context, agent, name, conv, id, text string) (
 		s.poster.Deliver(ctx, c, m)
 	}
 	return m, nil
+}
+
+// holds reports whether agent holds conv, from the shared board when it
+// says so and from the store otherwise (the shared copy may predate a
+// take-over or a transfer to the agent on another instance).
+func (s *Service) holds(ctx context.Context, agent, conv string) bool {
+	if b, err := s.SharedBoard(ctx, 0); err == nil && b.Holds(agent, conv) {
+		return true
+	}
+	b, err := s.SharedBoard(ctx, -1)
+	return err == nil && b.Holds(agent, conv)
 }
 
 // agentMessagePrefix starts the transcript id of an agent's reply, so that
