@@ -77,6 +77,10 @@ const DataVerifiedPhone = "verified_phone"
 // two the citizen is handed to an agent.
 const dataUnanswered = "unanswered"
 
+// dataOrderSurvey is the number of the work order whose result the
+// citizen was asked to rate.
+const dataOrderSurvey = "order_survey"
+
 // dataAppealType keeps the kind of appeal being taken down (complaint,
 // report, help, suggestion) until its work order is created.
 const dataAppealType = "appeal_type"
@@ -87,6 +91,9 @@ type WorkOrders interface {
 	// Lookup returns the order only to the conversation it came from.
 	Lookup(ctx context.Context, conversation, number string) (workorder.WorkOrder, error)
 	ForConversation(ctx context.Context, conversation string) ([]workorder.WorkOrder, error)
+	// Visit records the citizen's rating of the result (回访).
+	Visit(ctx context.Context, number string, rating workorder.Rating, by, text string) (workorder.WorkOrder, error)
+	Transition(ctx context.Context, number string, to workorder.Status, by, text string) (workorder.WorkOrder, error)
 }
 
 // Handoff passes conversations to human agents.
@@ -414,6 +421,11 @@ func (b *Bot) respond(ctx context.Context, conv *store.Conversation, msg store.M
 	}
 	if conv.State == handoff.StateQueued { // the only thing the bot hears there
 		return b.cancelQueue(ctx, conv)
+	}
+	if number := conv.Data[dataOrderSurvey]; number != "" && b.workorders != nil {
+		if score := handoff.SurveyScore(text); score > 0 {
+			return b.orderRated(ctx, conv, number, workorder.Rating(score))
+		}
 	}
 	if agent := conv.Data[handoff.DataSurvey]; agent != "" {
 		if score := handoff.SurveyScore(text); score > 0 {
@@ -818,6 +830,60 @@ func (b *Bot) createOrder(ctx context.Context, conv *store.Conversation, text st
 		})
 	}
 	return o, err
+}
+
+// OrderChanged tells the citizen when their work order is finished: the
+// department's reply and the satisfaction question (回访). It is the work
+// orders' change hook.
+func (b *Bot) OrderChanged(ctx context.Context, o workorder.WorkOrder, c workorder.Change) {
+	if c.Kind != "status" || c.Status != workorder.Finished || o.Conversation == "" {
+		return
+	}
+	conv, err := b.store.UpdateConversation(ctx, o.Conversation, func(conv *store.Conversation) error {
+		if conv.Data == nil {
+			conv.Data = map[string]string{}
+		}
+		conv.Data[dataOrderSurvey] = o.Number
+		return nil
+	})
+	if err != nil {
+		b.log.Error("work order result not told", "number", o.Number, "err", err)
+		return
+	}
+	if conv.State == "closed" {
+		return // the citizen left the channel (unfollowed)
+	}
+	text := fmt.Sprintf(textOrderFinished, o.Number, o.Reply)
+	if _, err := b.Post(ctx, conv, bot(text, handoff.SurveyOptions[:]...)); err != nil {
+		b.log.Error("work order result not told", "number", o.Number, "err", err)
+	}
+}
+
+// orderRated records the citizen's rating of a finished order; 不满意
+// sends it back to the department (重新办理).
+func (b *Bot) orderRated(ctx context.Context, conv *store.Conversation, number string, rating workorder.Rating) ([]store.Message, string, error) {
+	c, err := b.store.UpdateConversation(ctx, conv.ID, func(c *store.Conversation) error {
+		delete(c.Data, dataOrderSurvey)
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("dialog: update %s: %w", conv.ID, err)
+	}
+	*conv = c
+	if _, err := b.workorders.Visit(ctx, number, rating, "citizen", ""); err != nil {
+		b.log.Error("work order rating not recorded", "number", number, "err", err)
+		return []store.Message{bot(textBusy)}, "rating", nil
+	}
+	m := bot(textRated)
+	if rating == workorder.RatingUnsatisfied {
+		if _, err := b.workorders.Transition(ctx, number, workorder.Reopened, "citizen", "市民对办理结果不满意"); err != nil {
+			b.log.Error("work order not reopened", "number", number, "err", err)
+		} else {
+			m = bot(fmt.Sprintf(textOrderReopened, number))
+		}
+	}
+	m.Meta = map[string]string{MetaRating: strconv.Itoa(int(rating)), "workorder": number}
+	return []store.Message{m}, "rating", nil
 }
 
 // orderStatus answers a question about a work order: the one numbered

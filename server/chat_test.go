@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/hotline12345/hotline/internal/widgettest"
+	"github.com/hotline12345/hotline/workorder"
 )
 
 const wait = 10 * time.Second
@@ -241,8 +242,38 @@ func TestReplies(t *testing.T) {
 	if got := lastOf(other.BotReplyTo(wait, number)); strings.Contains(got.Text, "已受理") || !strings.Contains(got.Text, "未查询到") {
 		t.Errorf("another citizen's status query = %q, want the wrong-number answer", got.Text)
 	}
-	if o, err := srv.WorkOrders().Get(context.Background(), number); err != nil || o.Contact.Phone != "13812345678" || o.Summary == "" {
+	orders := srv.WorkOrders()
+	if o, err := orders.Get(context.Background(), number); err != nil || o.Contact.Phone != "13812345678" || o.Summary == "" {
 		t.Errorf("work order = %+v, %v", o, err)
+	}
+
+	// The department finishes it: the citizen gets the reply and the
+	// satisfaction question; 不满意 sends it back for a second round.
+	ctx := context.Background()
+	for _, step := range []func() error{
+		func() error { _, err := orders.Dispatch(ctx, number, "urban", "dispatcher", ""); return err },
+		func() error { _, err := orders.Transition(ctx, number, workorder.InProgress, "urban", ""); return err },
+		func() error {
+			_, err := orders.Transition(ctx, number, workorder.Finished, "urban", "路灯已于今日修复。")
+			return err
+		},
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	result := lastOf(c.Until(wait, func(f widgettest.Frame) bool {
+		return f.Type == "message" && strings.Contains(f.Text, "路灯已于今日修复")
+	}))
+	if len(result.Options) != 4 || result.Options[3] != "不满意" {
+		t.Fatalf("result message = %+v, want the reply with the satisfaction options", result)
+	}
+	c.Ask("r", "不满意")
+	if got := lastOf(c.BotReplyTo(wait, "不满意")); !strings.Contains(got.Text, "重新办理") {
+		t.Errorf("reply to 不满意 = %q", got.Text)
+	}
+	if o, _ := orders.Get(ctx, number); o.Status != workorder.Reopened {
+		t.Errorf("order after 不满意 is %s, want reopened", o.Status)
 	}
 }
 

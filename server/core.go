@@ -162,7 +162,7 @@ func OpenCore(ctx context.Context, cfg CoreConfig) (*Core, error) {
 		st.Close()
 		return nil, err
 	}
-	orders, err := OpenWorkOrders(cfg.KBDir, st, log)
+	orders, err := OpenWorkOrders(cfg.KBDir, st, log, bot.OrderChanged)
 	if err != nil {
 		kb.Close()
 		st.Close()
@@ -222,10 +222,12 @@ func ensureDir(dir string) error {
 
 // OpenWorkOrders builds the work orders on the store, with the time limits
 // counted in working days of the holiday calendar in kbDir.
-func OpenWorkOrders(kbDir string, st workorder.Store, log *slog.Logger) (*workorder.Service, error) {
+// onChange, when set, hears every change (the bot tells citizens about
+// finished orders).
+func OpenWorkOrders(kbDir string, st workorder.Store, log *slog.Logger, onChange func(context.Context, workorder.WorkOrder, workorder.Change)) (*workorder.Service, error) {
 	cal, err := handoff.LoadCalendar(filepath.Join(kbDir, "handoff", "calendar.yaml"))
 	if err != nil {
 		return nil, err
 	}
-	return workorder.New(workorder.Config{Store: st, Calendar: cal, Logger: log})
+	return workorder.New(workorder.Config{Store: st, Calendar: cal, Logger: log, OnChange: onChange})
 }

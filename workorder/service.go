@@ -59,6 +59,10 @@ type Config struct {
 	// Logger receives operational logs: numbers and errors, never phone
 	// numbers or what citizens wrote.
 	Logger *slog.Logger
+	// OnChange, when set, is told of every change after it is stored (the
+	// bot tells the citizen when their order is finished). It runs in the
+	// caller's goroutine and must not block for long.
+	OnChange func(ctx context.Context, o WorkOrder, c Change)
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
@@ -74,6 +78,7 @@ type Service struct {
 	window    time.Duration
 	log       *slog.Logger
 	now       func() time.Time
+	onChange  func(ctx context.Context, o WorkOrder, c Change)
 }
 
 // New returns a Service.
@@ -104,7 +109,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.Now = time.Now
 	}
 	return &Service{store: cfg.Store, deadlines: d, loc: cfg.Location, threshold: cfg.Similarity,
-		window: cfg.DuplicateWindow, log: cfg.Logger, now: cfg.Now}, nil
+		window: cfg.DuplicateWindow, log: cfg.Logger, now: cfg.Now, onChange: cfg.OnChange}, nil
 }
 
 // Deadlines returns the service's time limits and working-day calendar.
@@ -422,5 +427,8 @@ func (s *Service) record(ctx context.Context, o WorkOrder, c Change) {
 	}
 	if err != nil {
 		s.log.Error("workorder: log change", "number", o.Number, "kind", c.Kind, "err", err)
+	}
+	if s.onChange != nil {
+		s.onChange(ctx, o, c)
 	}
 }

@@ -129,7 +129,7 @@ func openWorkOrders(ctx context.Context, cfg server.Config) (*workorder.Service,
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := server.OpenWorkOrders(cfg.KBDir, st, nil)
+	svc, err := server.OpenWorkOrders(cfg.KBDir, st, nil, nil)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
