@@ -44,6 +44,10 @@ const (
 	MetaMediaID = "media_id"
 	// MetaMediaURL is where the media can be seen (a picture, a link).
 	MetaMediaURL = "media_url"
+	// MetaInternal marks a transcript message for the agents only (a note
+	// that a message could not be delivered): channels never show it to
+	// the citizen.
+	MetaInternal = "internal"
 )
 
 // Inbound is one message from a citizen, normalised by its channel.

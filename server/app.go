@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/hotline12345/hotline/channels"
 	"github.com/hotline12345/hotline/channels/app"
 	"github.com/hotline12345/hotline/store"
 )
@@ -38,7 +39,7 @@ func (s *Server) openApp(core *Core, ag *agents) (*appChannel, error) {
 			OnGiveUp: func(ctx context.Context, p app.Push) {
 				// The agents see that the user was not reached.
 				m := store.Message{From: store.FromSystem, Text: "【系统提示】以上消息未能推送到市民的手机，市民打开App时仍可看到。",
-					Meta: map[string]string{"internal": "1"}}
+					Meta: map[string]string{channels.MetaInternal: "1"}}
 				if _, _, err := core.Store.Append(ctx, p.Conversation, m); err != nil {
 					s.log.Warn("app: push failure not noted", "conversation", p.Conversation, "err", err)
 				}

@@ -11,7 +11,9 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/hotline12345/hotline/channels"
 	"github.com/hotline12345/hotline/internal/widgettest"
+	"github.com/hotline12345/hotline/store"
 	"github.com/hotline12345/hotline/workorder"
 )
 
@@ -330,4 +332,34 @@ func get(t *testing.T, url string) (string, int) {
 	var buf bytes.Buffer
 	buf.ReadFrom(resp.Body)
 	return buf.String(), resp.StatusCode
+}
+
+// TestInternalNotesStayWithAgents: a note for the agents in the transcript
+// (a WeChat or app delivery failure) never reaches the citizen's page.
+func TestInternalNotesStayWithAgents(t *testing.T) {
+	srv := startTestServer(t, t.TempDir())
+	c := widgettest.Dial(t, baseURL(srv))
+	c.Hello("", 0)
+	c.Next(wait) // the welcome
+	ctx := context.Background()
+	note, _, err := srv.Store().Append(ctx, c.Conversation, store.Message{From: store.FromSystem, Text: "给坐席的提示",
+		Meta: map[string]string{channels.MetaInternal: "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Store().Publish(ctx, channels.Topic(c.Conversation), channels.EncodeEvent(note))
+	c.Ask("q", "您好")
+	for _, f := range c.BotReplyTo(wait, "您好") {
+		if f.Text == "给坐席的提示" {
+			t.Fatal("the agents' note reached the citizen")
+		}
+	}
+	// A reloaded page does not get it either.
+	again := widgettest.Dial(t, baseURL(srv))
+	again.Hello(c.Token, 0)
+	for _, f := range again.BotReplyTo(wait, "您好") {
+		if f.Text == "给坐席的提示" {
+			t.Fatal("the agents' note reached the citizen on resume")
+		}
+	}
 }

@@ -138,7 +138,7 @@ func (c *Channel) getMessages(w http.ResponseWriter, r *http.Request, who caller
 	}
 	out := make([]messageJSON, 0, len(msgs))
 	for _, m := range msgs {
-		if m.Meta["internal"] != "" {
+		if m.Meta[channels.MetaInternal] != "" {
 			continue // notes for agents
 		}
 		out = append(out, messageJSON{Type: "message", Seq: m.Seq, From: m.From, Text: m.Text, Options: m.Options, Time: m.Time})

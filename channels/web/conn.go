@@ -340,6 +340,10 @@ func (cn *conn) queueStatus(conv string) error {
 }
 
 func (cn *conn) writeMessage(m store.Message, sent *int64) error {
+	if m.Meta[channels.MetaInternal] != "" {
+		*sent = m.Seq // a note for the agents: skipped, not shown
+		return nil
+	}
 	if err := cn.write(mustJSON(newMessage(m))); err != nil {
 		return err
 	}

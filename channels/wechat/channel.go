@@ -496,7 +496,7 @@ func (c *Channel) drain(col *collector, handled <-chan error) {
 // goes out through the customer-service API, within its limits.
 func (c *Channel) Send(ctx context.Context, out channels.Outbound) error {
 	m := out.Message
-	if m.Meta[MetaInternal] != "" {
+	if m.Meta[channels.MetaInternal] != "" {
 		return nil // notes for agents only
 	}
 	if len(m.Options) > 0 {
@@ -524,10 +524,6 @@ func (c *Channel) Send(ctx context.Context, out channels.Outbound) error {
 	c.push(ctx, out.Conversation, openID, it)
 	return nil
 }
-
-// MetaInternal marks a transcript message meant for agents only (a note
-// that a message could not be delivered); it is never sent to WeChat.
-const MetaInternal = "internal"
 
 // options returns the options of the last message sent to the citizen.
 func (c *Channel) options(ctx context.Context, conv string) ([]string, error) {

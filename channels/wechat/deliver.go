@@ -154,7 +154,7 @@ func (c *Channel) keep(ctx context.Context, conv store.Conversation, seq int64) 
 
 // note appends a system note for the agents (never sent to WeChat).
 func (c *Channel) note(ctx context.Context, conv, text string) {
-	m := store.Message{From: store.FromSystem, Text: text, Meta: map[string]string{MetaInternal: "1"}}
+	m := store.Message{From: store.FromSystem, Text: text, Meta: map[string]string{channels.MetaInternal: "1"}}
 	m, _, err := c.cfg.Store.Append(ctx, conv, m)
 	if err != nil {
 		c.log.Warn("wechat: note not stored", "conversation", conv, "err", err)
