@@ -146,9 +146,6 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// Rules returns the timing rules in force.
-func (s *Service) Rules() Rules { return s.rules }
-
 // Bus payloads on Topic.
 const (
 	// boardPayload prefixes the version of a changed board.

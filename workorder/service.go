@@ -112,9 +112,6 @@ func New(cfg Config) (*Service, error) {
 		window: cfg.DuplicateWindow, log: cfg.Logger, now: cfg.Now, onChange: cfg.OnChange}, nil
 }
 
-// Deadlines returns the service's time limits and working-day calendar.
-func (s *Service) Deadlines() *Deadlines { return s.deadlines }
-
 // Change is one entry of the store log LogName, decoded by the
 // statistics. It never carries the citizen's contact or words.
 type Change struct {

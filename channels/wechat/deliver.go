@@ -171,6 +171,10 @@ func (c *Channel) note(ctx context.Context, conv, text string) {
 func (c *Channel) redeliver(conv store.Conversation, openID string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	// Almost always nothing is kept: a read, not a write, per callback.
+	if _, err := c.cfg.Store.Record(ctx, undeliveredKind, conv.ID); errors.Is(err, store.ErrNotFound) {
+		return
+	}
 	var seqs []int64
 	_, err := c.cfg.Store.UpdateRecord(ctx, undeliveredKind, conv.ID, func(cur []byte) ([]byte, error) {
 		seqs = nil
