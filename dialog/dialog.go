@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -113,6 +114,7 @@ type Store interface {
 	store.Conversations
 	store.Transcripts
 	store.Misses
+	store.Logs
 	store.Locker
 	store.Bus
 }
@@ -236,6 +238,7 @@ func (b *Bot) Open(ctx context.Context, channel, user string) (store.Conversatio
 		return conv, err
 	}
 	b.log.Info("conversation opened", "conversation", conv.ID, "channel", channel)
+	b.record(ctx, Event{Type: EventOpened, Time: conv.Created, Conversation: conv.ID, Channel: channel})
 	return conv, nil
 }
 
@@ -334,6 +337,7 @@ func (b *Bot) Handle(ctx context.Context, in channels.Inbound, stored func(m sto
 	if b.silent(conv, msg, parse) {
 		// An agent holds the chat, or the citizen waits for one: what
 		// they write is for the agent. The bot says nothing.
+		b.recordMessage(ctx, conv, msg, parse, OutcomeAgent)
 		return nil
 	}
 
@@ -356,7 +360,42 @@ func (b *Bot) Handle(ctx context.Context, in channels.Inbound, stored func(m sto
 		}
 	}
 	b.latency.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+	b.recordMessage(ctx, conv, msg, parse, outcomeOf(kind))
 	return nil
+}
+
+// recordMessage appends a handled citizen message to the dialog log.
+func (b *Bot) recordMessage(ctx context.Context, conv store.Conversation, msg store.Message, u nlu.Result, outcome string) {
+	b.record(ctx, Event{Type: EventMessage, Time: msg.Time, Conversation: conv.ID, Channel: conv.Channel,
+		Intent: string(u.Intent), Department: u.Department, Urgency: string(u.Urgency), Outcome: outcome})
+}
+
+// record appends e to the dialog log. The transcript is already stored,
+// so a failure costs the statistics one event, not the citizen a message:
+// it is logged, not returned.
+func (b *Bot) record(ctx context.Context, e Event) {
+	data, err := json.Marshal(e)
+	if err == nil {
+		_, err = b.store.AppendLog(ctx, LogName, data)
+	}
+	if err != nil {
+		b.log.Warn("dialog: record event failed", "type", e.Type, "conversation", e.Conversation, "err", err)
+	}
+}
+
+// outcomeOf maps a reply kind (the answer latency's label) to the outcome
+// the statistics count.
+func outcomeOf(kind string) string {
+	switch kind {
+	case OutcomeAnswer, OutcomeClarify, OutcomeNone, OutcomeHandoff, OutcomeHuman,
+		OutcomeEmergency, OutcomeSmallTalk, OutcomeTicketStatus, OutcomeAppeal:
+		return kind
+	case "praise":
+		return OutcomeSmallTalk
+	case "leave_message", "intake":
+		return OutcomeAppeal
+	}
+	return OutcomeOther
 }
 
 // silent reports whether the bot must leave a message to the agents: the
@@ -432,6 +471,15 @@ func (b *Bot) respond(ctx context.Context, conv *store.Conversation, msg store.M
 			return b.surveyed(ctx, conv, agent, score)
 		}
 	}
+	if conv.State == StateIntake {
+		if text != optionHuman || b.handoff == nil {
+			return b.continueIntake(ctx, conv, msg)
+		}
+		// 转人工 in the middle: an agent takes the appeal down instead.
+		if err := b.endIntake(ctx, conv); err != nil {
+			return nil, "", err
+		}
+	}
 	if conv.State == StateLeaveMessage {
 		return b.takeMessage(ctx, conv, msg)
 	}
@@ -498,6 +546,10 @@ func (b *Bot) respond(ctx context.Context, conv *store.Conversation, msg store.M
 			if err != nil || kind == "handoff" {
 				return append(urgent, taken...), kind, err
 			}
+		}
+		if b.workorders != nil {
+			taken, kind, err := b.startIntake(ctx, conv, msg, u, workorder.AppealType(intent))
+			return append(urgent, taken...), kind, err
 		}
 		taken, kind, err := b.takeAppeal(ctx, conv, msg, intent)
 		return append(urgent, taken...), kind, err
@@ -573,7 +625,7 @@ func (b *Bot) cancelQueue(ctx context.Context, conv *store.Conversation) ([]stor
 	if c, err := b.store.Conversation(ctx, conv.ID); err == nil {
 		*conv = c
 	}
-	return []store.Message{bot(textQueueCancelled, topics...)}, "handoff", nil
+	return []store.Message{bot(textQueueCancelled, topics...)}, "cancel_queue", nil
 }
 
 // countUnanswered keeps the count of consecutive none/clarify outcomes

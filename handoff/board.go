@@ -65,6 +65,9 @@ const (
 	// left, and an agent closed it.
 	EventCallback     = "callback"
 	EventCallbackDone = "callback_done"
+	// EventReplied is the agent's first message in a chat they accepted;
+	// Wait is the seconds since they accepted it (first response time).
+	EventReplied = "replied"
 )
 
 // Errors of board operations. Each says what the agent tried that the
@@ -162,16 +165,18 @@ type Wrapup struct {
 
 // Event is one recorded state change.
 type Event struct {
-	Type         string    `json:"type"`
-	Conversation string    `json:"conversation,omitempty"`
-	Agent        string    `json:"agent,omitempty"`
-	Time         time.Time `json:"time"`
-	Priority     string    `json:"priority,omitempty"`
-	Skill        string    `json:"skill,omitempty"`
-	Reason       string    `json:"reason,omitempty"`
-	To           string    `json:"to,omitempty"`
-	Note         string    `json:"note,omitempty"`
-	Status       string    `json:"status,omitempty"`
+	Type         string `json:"type"`
+	Conversation string `json:"conversation,omitempty"`
+	// Channel is the citizen's channel, on queued events.
+	Channel  string    `json:"channel,omitempty"`
+	Agent    string    `json:"agent,omitempty"`
+	Time     time.Time `json:"time"`
+	Priority string    `json:"priority,omitempty"`
+	Skill    string    `json:"skill,omitempty"`
+	Reason   string    `json:"reason,omitempty"`
+	To       string    `json:"to,omitempty"`
+	Note     string    `json:"note,omitempty"`
+	Status   string    `json:"status,omitempty"`
 	// Wait is how long the citizen waited, in seconds (accepted).
 	Wait float64 `json:"wait,omitempty"`
 	// Duration is how long the agent held the chat, in seconds (closed).
@@ -334,7 +339,7 @@ func (b *Board) Enqueue(e Entry, now time.Time) ([]Event, error) {
 	}
 	e.Offer, e.Missed = nil, nil
 	b.Queue = append(b.Queue, &e)
-	return []Event{{Type: EventQueued, Conversation: e.Conversation, Time: now,
+	return []Event{{Type: EventQueued, Conversation: e.Conversation, Channel: e.Channel, Time: now,
 		Priority: e.Priority.String(), Skill: e.Skill, Reason: e.Reason}}, nil
 }
 

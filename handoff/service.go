@@ -64,6 +64,7 @@ type Store interface {
 	store.Transcripts
 	store.Records
 	store.Logs
+	store.Keys
 	store.Bus
 }
 
@@ -610,9 +611,45 @@ func (s *Service) Say(ctx context.Context, agent, name, conv, id, text string) (
 	}
 	if !dup {
 		s.poster.Deliver(ctx, c, m)
+		s.firstReply(ctx, agent, conv, m.Time)
 	}
 	return m, nil
 }
+
+// firstReply records EventReplied for the agent's first message in a chat
+// they accepted: the first response time of the statistics. The first of
+// any instance to claim the chat's acceptance wins; the claim expires with
+// the statistics' interest in it.
+func (s *Service) firstReply(ctx context.Context, agent, conv string, at time.Time) {
+	chat := s.chatOf(ctx, agent, conv)
+	if chat == nil || chat.Since.IsZero() {
+		return // a supervisor who joined, or a chat that just moved
+	}
+	key := "handoff:replied:" + conv + ":" + strconv.FormatInt(chat.Since.UnixNano(), 36)
+	if first, _, err := s.store.AddKey(ctx, key, []byte(agent), repliedTTL); err != nil || !first {
+		return
+	}
+	s.record(ctx, Event{Type: EventReplied, Conversation: conv, Agent: agent, Time: at,
+		Wait: max(0, at.Sub(chat.Since).Seconds())})
+}
+
+// chatOf returns agent's chat conv from the shared board, or from the
+// store when the shared copy predates it; nil when the agent does not hold
+// it.
+func (s *Service) chatOf(ctx context.Context, agent, conv string) *Chat {
+	for _, version := range []int64{0, -1} {
+		if b, err := s.SharedBoard(ctx, version); err == nil {
+			if c, ok := b.Chats[conv]; ok && c.Agent == agent {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+// repliedTTL keeps the first-reply claim of a chat; a chat is not held
+// longer than this.
+const repliedTTL = 48 * time.Hour
 
 // holds reports whether agent holds conv, from the shared board when it
 // says so and from the store otherwise (the shared copy may predate a

@@ -61,11 +61,18 @@ func TestHandoffEndToEnd(t *testing.T) {
 			if e.Type == handoff.EventRated && e.Score != 4 {
 				return fmt.Errorf("rated event score %d, want 4", e.Score)
 			}
+			if e.Type == handoff.EventQueued && e.Channel != "web" {
+				return fmt.Errorf("queued event channel %q, want web", e.Channel)
+			}
+			if e.Type == handoff.EventReplied && (e.Agent != "li" || e.Wait < 0 || e.Wait > 60) {
+				return fmt.Errorf("replied event = %+v, want li's first response time", e)
+			}
 			if e.Type == handoff.EventClosed && (e.Wrapup == nil || e.Wrapup.Department != "housing" || !e.Wrapup.Resolved) {
 				return fmt.Errorf("closed event wrap-up = %+v", e.Wrapup)
 			}
 		}
-		want := []string{"queued", "offered", "accepted", "closed", "rated"}
+		// One replied event: the agent's first message, not each one.
+		want := []string{"queued", "offered", "accepted", "replied", "closed", "rated"}
 		if !slices.Equal(kinds, want) {
 			return fmt.Errorf("events = %v, want %v", kinds, want)
 		}
