@@ -220,8 +220,10 @@ func ensureDir(dir string) error {
 	return nil
 }
 
-// OpenWorkOrders builds the work orders on the store, with the time limits
-// counted in working days of the holiday calendar in kbDir.
+// OpenWorkOrders builds the work orders on the store with the city's rules
+// in kbDir: time limits, duplicates and hot issues from
+// workorder/rules.yaml, counted in working days of the holiday calendar
+// handoff/calendar.yaml.
 // onChange, when set, hears every change (the bot tells citizens about
 // finished orders).
 func OpenWorkOrders(kbDir string, st workorder.Store, log *slog.Logger, onChange func(context.Context, workorder.WorkOrder, workorder.Change)) (*workorder.Service, error) {
@@ -229,5 +231,11 @@ func OpenWorkOrders(kbDir string, st workorder.Store, log *slog.Logger, onChange
 	if err != nil {
 		return nil, err
 	}
-	return workorder.New(workorder.Config{Store: st, Calendar: cal, Logger: log, OnChange: onChange})
+	rules, err := workorder.LoadRules(filepath.Join(kbDir, "workorder", "rules.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	return workorder.New(workorder.Config{Store: st, Calendar: cal, Logger: log, OnChange: onChange,
+		Limits: rules.Limits, Similarity: rules.Similarity, DuplicateWindow: rules.DuplicateWindow,
+		HotWindow: rules.HotWindow, HotMinOrders: rules.HotMinOrders})
 }

@@ -63,6 +63,10 @@ type Config struct {
 	// bot tells the citizen when their order is finished). It runs in the
 	// caller's goroutine and must not block for long.
 	OnChange func(ctx context.Context, o WorkOrder, c Change)
+	// HotWindow and HotMinOrders are the hot-issue rule of Hot. Defaults
+	// DefaultHotWindow and DefaultHotMinOrders.
+	HotWindow    time.Duration
+	HotMinOrders int
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
@@ -76,6 +80,8 @@ type Service struct {
 	loc       *time.Location
 	threshold float64
 	window    time.Duration
+	hotWindow time.Duration
+	hotMin    int
 	log       *slog.Logger
 	now       func() time.Time
 	onChange  func(ctx context.Context, o WorkOrder, c Change)
@@ -102,6 +108,12 @@ func New(cfg Config) (*Service, error) {
 	if cfg.DuplicateWindow == 0 {
 		cfg.DuplicateWindow = DefaultDuplicateWindow
 	}
+	if cfg.HotWindow <= 0 {
+		cfg.HotWindow = DefaultHotWindow
+	}
+	if cfg.HotMinOrders < 2 {
+		cfg.HotMinOrders = DefaultHotMinOrders
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -109,7 +121,8 @@ func New(cfg Config) (*Service, error) {
 		cfg.Now = time.Now
 	}
 	return &Service{store: cfg.Store, deadlines: d, loc: cfg.Location, threshold: cfg.Similarity,
-		window: cfg.DuplicateWindow, log: cfg.Logger, now: cfg.Now, onChange: cfg.OnChange}, nil
+		window: cfg.DuplicateWindow, hotWindow: cfg.HotWindow, hotMin: cfg.HotMinOrders,
+		log: cfg.Logger, now: cfg.Now, onChange: cfg.OnChange}, nil
 }
 
 // Change is one entry of the store log LogName, decoded by the
