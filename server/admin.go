@@ -1,13 +1,18 @@
 package server
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/hotline12345/hotline/handoff/accounts"
 	"github.com/hotline12345/hotline/knowledge"
 	"github.com/hotline12345/hotline/store"
 	"github.com/hotline12345/hotline/workorder"
@@ -16,10 +21,10 @@ import (
 // maxAdminBody bounds an admin request body; an entry is a few KiB.
 const maxAdminBody = 256 << 10
 
-// adminAPI is the knowledge base admin API under /api/v1/kb/. It is on only
-// when an admin token is configured; requests carry it as a bearer token.
+// adminAPI is the knowledge base admin API under /api/v1/kb/, for the
+// admin token and signed-in admins, and the work order API beside it.
 type adminAPI struct {
-	token  string
+	staff  *staffAuth
 	editor *kbEditor
 	misses store.Misses
 	// workorders, when set, adds the work order API (workorders.go).
@@ -27,13 +32,156 @@ type adminAPI struct {
 }
 
 func (a *adminAPI) routes(mux *http.ServeMux) {
-	mux.Handle("GET /api/v1/kb/entries", a.auth(a.list))
-	mux.Handle("POST /api/v1/kb/entries", a.auth(a.create))
-	mux.Handle("GET /api/v1/kb/entries/{id}", a.auth(a.get))
-	mux.Handle("PUT /api/v1/kb/entries/{id}", a.auth(a.update))
-	mux.Handle("DELETE /api/v1/kb/entries/{id}", a.auth(a.retire))
-	mux.Handle("GET /api/v1/kb/misses", a.auth(a.listMisses))
-	(&workorderAPI{auth: a.auth, orders: a.workorders, audit: a.editor.store, log: a.editor.log}).routes(mux)
+	admins := a.staff.only(roleAdmin)
+	mux.Handle("GET /api/v1/kb/entries", admins(a.list))
+	mux.Handle("POST /api/v1/kb/entries", admins(a.create))
+	mux.Handle("GET /api/v1/kb/entries/{id}", admins(a.get))
+	mux.Handle("PUT /api/v1/kb/entries/{id}", admins(a.update))
+	mux.Handle("DELETE /api/v1/kb/entries/{id}", admins(a.retire))
+	mux.Handle("GET /api/v1/kb/misses", admins(a.listMisses))
+	(&workorderAPI{staff: a.staff, orders: a.workorders, audit: a.editor.store, log: a.editor.log}).routes(mux)
+}
+
+// staffRole is what a caller of the staff APIs may do.
+type staffRole string
+
+// The staff roles. Admins, supervisors and agents are console accounts
+// (handoff/accounts) signed in with a session cookie; the admin token
+// acts as an admin, a department token as its department.
+const (
+	roleAdmin      staffRole = "admin"
+	roleSupervisor staffRole = "supervisor"
+	roleAgent      staffRole = "agent"
+	roleDepartment staffRole = "department"
+)
+
+// actor is who makes a staff API request.
+type actor struct {
+	// Name is written into audit entries and work order histories:
+	// "admin" for the admin token, the username of a session,
+	// "department:<code>" for a department token.
+	Name string
+	Role staffRole
+	// Department is the department code of a department token.
+	Department string
+	// Token is set when the request carried a bearer token (the admin or
+	// a department token) rather than a session cookie.
+	Token bool
+}
+
+// departmentActorPrefix is the prefix of a department token's actor name.
+const departmentActorPrefix = "department:"
+
+// staffAuth authenticates the staff APIs: the admin token, department
+// tokens (bearer tokens, compared in constant time) and the console's
+// sign-in sessions (cookies, refused from another origin).
+type staffAuth struct {
+	adminToken  string
+	departments []departmentToken
+	// accounts, when set, accepts console sessions.
+	accounts *accounts.Service
+	log      *slog.Logger
+}
+
+// newStaffAuth builds the authenticator from settings that passed
+// Validate (New also checked the department codes, checkDepartmentTokens);
+// acc, when set, accepts the console's sessions.
+func newStaffAuth(cfg Config, acc *accounts.Service, log *slog.Logger) *staffAuth {
+	tokens, _ := parseDepartmentTokens(cfg.DepartmentTokens) // valid: Validate parsed them
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &staffAuth{adminToken: cfg.AdminToken, departments: tokens, accounts: acc, log: log}
+}
+
+type actorKey struct{}
+
+// actorOf returns the actor of a request that staffAuth.only let through.
+func actorOf(ctx context.Context) actor {
+	a, _ := ctx.Value(actorKey{}).(actor)
+	return a
+}
+
+// only returns a middleware that serves only the listed roles: requests
+// without valid credentials get 401, those of another role 403, and the
+// handler finds the actor with actorOf. The statistics API uses it as
+// staff.only(roleAdmin, roleSupervisor).
+func (s *staffAuth) only(roles ...staffRole) func(http.HandlerFunc) http.Handler {
+	return func(next http.HandlerFunc) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			who, ok := s.authenticate(w, r)
+			if !ok {
+				return
+			}
+			if !slices.Contains(roles, who.Role) {
+				writeError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("%s (%s) may not do this", who.Name, who.Role))
+				return
+			}
+			next(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, who)))
+		})
+	}
+}
+
+// authenticate finds the actor of r, or answers the request itself.
+func (s *staffAuth) authenticate(w http.ResponseWriter, r *http.Request) (actor, bool) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		got, ok := strings.CutPrefix(h, "Bearer ")
+		if ok {
+			if who, ok := s.token(got); ok {
+				return who, true
+			}
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="hotline staff"`)
+		writeError(w, http.StatusUnauthorized, "unauthorized", "the bearer token is not valid")
+		return actor{}, false
+	}
+	if s.accounts != nil {
+		if _, err := r.Cookie(accounts.CookieName); err == nil {
+			ag, err := s.accounts.FromRequest(r)
+			switch {
+			case errors.Is(err, accounts.ErrCrossOrigin):
+				writeError(w, http.StatusForbidden, "forbidden_origin", "requests with a session cookie must come from the gateway's own pages")
+				return actor{}, false
+			case errors.Is(err, accounts.ErrNoSession):
+				writeError(w, http.StatusUnauthorized, "unauthorized", "the session has ended: sign in again")
+				return actor{}, false
+			case err != nil:
+				s.log.Error("staff API: session not read", "err", err)
+				writeError(w, http.StatusServiceUnavailable, "unavailable", "the session could not be checked; try again")
+				return actor{}, false
+			}
+			role := roleAgent
+			switch ag.Role {
+			case accounts.RoleAdmin:
+				role = roleAdmin
+			case accounts.RoleSupervisor:
+				role = roleSupervisor
+			}
+			return actor{Name: ag.Username, Role: role}, true
+		}
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="hotline staff"`)
+	writeError(w, http.StatusUnauthorized, "unauthorized", "a bearer token or a staff session is required")
+	return actor{}, false
+}
+
+// token returns the actor of a bearer token. Every configured token is
+// compared, in constant time, whichever matches: the time taken does not
+// tell which token, or how much of one, was right.
+func (s *staffAuth) token(got string) (actor, bool) {
+	var (
+		who   actor
+		found bool
+	)
+	if s.adminToken != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.adminToken)) == 1 {
+		who, found = actor{Name: adminActor, Role: roleAdmin, Token: true}, true
+	}
+	for _, d := range s.departments {
+		if subtle.ConstantTimeCompare([]byte(got), []byte(d.token)) == 1 {
+			who, found = actor{Name: departmentActorPrefix + d.code, Role: roleDepartment, Department: d.code, Token: true}, true
+		}
+	}
+	return who, found
 }
 
 // apiError is the body of every error answer: a stable code and a message.
@@ -54,22 +202,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
-}
-
-func (a *adminAPI) auth(next http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if a.token == "" {
-			writeError(w, http.StatusNotFound, "admin_disabled", "the admin API is off: set HOTLINE_ADMIN_TOKEN to turn it on")
-			return
-		}
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.token)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="hotline admin"`)
-			writeError(w, http.StatusUnauthorized, "unauthorized", "a valid admin bearer token is required")
-			return
-		}
-		next(w, r)
-	})
 }
 
 func (a *adminAPI) list(w http.ResponseWriter, r *http.Request) {
@@ -127,7 +259,11 @@ func (a *adminAPI) retire(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *adminAPI) save(w http.ResponseWriter, r *http.Request, upsert *knowledge.Entry, retire string, status int) {
-	ed, err := a.editor.edit(r.Context(), "admin-token", upsert, retire)
+	by := actorOf(r.Context()).Name
+	if by == adminActor {
+		by = "admin-token" // as edits made before sessions were accepted
+	}
+	ed, err := a.editor.edit(r.Context(), by, upsert, retire)
 	switch {
 	case errors.Is(err, knowledge.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", "no entry with this id")

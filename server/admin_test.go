@@ -161,14 +161,6 @@ func TestAdminRefusesBadRequests(t *testing.T) {
 	}
 }
 
-func TestAdminOffWithoutToken(t *testing.T) {
-	srv := startAdminServer(t, t.TempDir(), "")
-	var e apiErr
-	if code := call(t, "GET", baseURL(srv)+"/api/v1/kb/entries", "anything-at-all-123", "", &e); code != 404 || e.Error.Code != "admin_disabled" {
-		t.Errorf("= %d %+v, want 404 admin_disabled", code, e)
-	}
-}
-
 func TestAdminMisses(t *testing.T) {
 	srv := startAdminServer(t, t.TempDir(), adminToken)
 	ask(t, srv, "红烧肉怎么做才好吃")

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,8 +41,9 @@ type Config struct {
 	LogFormat string
 	// ShutdownTimeout bounds a graceful shutdown. Default 10 s.
 	ShutdownTimeout time.Duration
-	// AdminToken turns on the admin API (/api/v1/kb/…) for requests that
-	// carry it as a bearer token. Empty (the default) keeps the API off.
+	// AdminToken is a bearer token that acts as an admin on the staff
+	// APIs (/api/v1/kb/…, /api/v1/workorders…), for scripts. Empty (the
+	// default): only signed-in admins use them.
 	AdminToken string
 	// RedisURL, when set, keeps the state in Redis instead of the data
 	// directory's file, so that any number of instances behind a load
@@ -85,6 +89,16 @@ type Config struct {
 	// its HMAC signature; empty URL: no push.
 	AppPushURL    string
 	AppPushSecret string
+	// DepartmentTokens are the departments' bearer tokens for the work
+	// order API, "code:token,code:token" (several per department for
+	// rotation): each sees and moves only the orders dispatched to it.
+	// Codes are those of kb-data/departments.yaml; tokens are at least 32
+	// characters and all different. Empty: no department access.
+	DepartmentTokens string
+	// WorkOrderWebhookURL, when set, receives every work order change, in
+	// order, signed with WorkOrderWebhookSecret (docs/API.md).
+	WorkOrderWebhookURL    string
+	WorkOrderWebhookSecret string
 }
 
 // Setting describes one configuration setting for flags, environment and
@@ -110,7 +124,7 @@ var Settings = []Setting{
 		set: func(c *Config, v string) error { c.KBDir = v; return nil }},
 	{Key: "allowed_origins", Env: "HOTLINE_ALLOWED_ORIGINS", Default: "", Help: "comma-separated origins allowed to embed the widget (empty: any)",
 		set: func(c *Config, v string) error { c.AllowedOrigins = splitList(v); return nil }},
-	{Key: "admin_token", Env: "HOTLINE_ADMIN_TOKEN", Default: "", Help: "bearer token for the admin API; empty turns the API off (prefer the environment: flags show in ps)",
+	{Key: "admin_token", Env: "HOTLINE_ADMIN_TOKEN", Default: "", Help: "bearer token acting as an admin on the staff APIs (knowledge base, work orders); empty: only signed-in admins (prefer the environment: flags show in ps)",
 		set: func(c *Config, v string) error { c.AdminToken = v; return nil }},
 	{Key: "log_level", Env: "HOTLINE_LOG_LEVEL", Default: "info", Help: "log level: debug, info, warn, error",
 		set: func(c *Config, v string) error { c.LogLevel = v; return nil }},
@@ -156,6 +170,12 @@ var Settings = []Setting{
 		set: func(c *Config, v string) error { c.AppPushURL = v; return nil }},
 	{Key: "app_push_secret", Env: "HOTLINE_APP_PUSH_SECRET", Default: "", Help: "key of the push webhook's HMAC-SHA256 signature (X-Hotline-Signature)",
 		set: func(c *Config, v string) error { c.AppPushSecret = v; return nil }},
+	{Key: "department_tokens", Env: "HOTLINE_DEPARTMENT_TOKENS", Default: "", Help: "the departments' work order API tokens, code:token separated by commas (codes of kb-data/departments.yaml, tokens of at least 32 characters; prefer the environment)",
+		set: func(c *Config, v string) error { c.DepartmentTokens = v; return nil }},
+	{Key: "workorder_webhook_url", Env: "HOTLINE_WORKORDER_WEBHOOK_URL", Default: "", Help: "the city work-order system's webhook, sent every work order change in order; empty: none",
+		set: func(c *Config, v string) error { c.WorkOrderWebhookURL = v; return nil }},
+	{Key: "workorder_webhook_secret", Env: "HOTLINE_WORKORDER_WEBHOOK_SECRET", Default: "", Help: "key of the work order webhook's HMAC-SHA256 signature (X-Hotline-Signature), at least 16 characters",
+		set: func(c *Config, v string) error { c.WorkOrderWebhookSecret = v; return nil }},
 	{Key: "cookie_secure", Env: "HOTLINE_COOKIE_SECURE", Default: "false", Help: "mark the agents' session cookie Secure (set when a TLS proxy is in front)",
 		set: func(c *Config, v string) (err error) { c.CookieSecure, err = strconv.ParseBool(v); return err }},
 }
@@ -298,12 +318,96 @@ func (c Config) Validate() error {
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return errors.New("admin_token must be at least 16 characters")
 	}
+	tokens, err := parseDepartmentTokens(c.DepartmentTokens)
+	if err != nil {
+		return err
+	}
+	for _, d := range tokens {
+		if c.AdminToken != "" && d.token == c.AdminToken {
+			return fmt.Errorf("department_tokens: %s is the admin token: give each department its own", d)
+		}
+	}
+	if c.WorkOrderWebhookURL != "" {
+		if u, err := url.Parse(c.WorkOrderWebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("workorder_webhook_url is not an absolute http(s) URL")
+		}
+		if len(c.WorkOrderWebhookSecret) < 16 {
+			return errors.New("workorder_webhook_secret must be at least 16 characters when workorder_webhook_url is set")
+		}
+	}
 	for _, o := range c.AllowedOrigins {
 		if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {
 			return fmt.Errorf("allowed_origins: %q is not an origin like https://www.example.gov.cn", o)
 		}
 	}
 	return nil
+}
+
+// minDepartmentToken is the shortest department token accepted: 32
+// characters, such as `openssl rand -hex 16`.
+const minDepartmentToken = 32
+
+// departmentCodeRE is the shape of a department code.
+var departmentCodeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+
+// departmentToken is one entry of department_tokens.
+type departmentToken struct {
+	entry int // 1-based position in the setting, for errors
+	code  string
+	token string
+}
+
+// parseDepartmentTokens reads "code:token,code:token". Errors name the
+// entry by position, and by code when the code cannot be a token written
+// in the wrong place: never a token.
+func parseDepartmentTokens(v string) ([]departmentToken, error) {
+	var out []departmentToken
+	seen := map[string]int{}
+	for i, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		code, token, ok := strings.Cut(part, ":")
+		d := departmentToken{entry: i + 1, code: strings.TrimSpace(code), token: strings.TrimSpace(token)}
+		switch {
+		case !ok || d.code == "" || d.token == "":
+			return nil, fmt.Errorf("department_tokens: entry %d: want code:token", d.entry)
+		case !departmentCodeRE.MatchString(d.code) || len(d.code) >= minDepartmentToken:
+			return nil, fmt.Errorf("department_tokens: entry %d: the part before ':' is not a department code (lower-case letters, digits, _)", d.entry)
+		case len(d.token) < minDepartmentToken:
+			return nil, fmt.Errorf("department_tokens: %s: the token must be at least %d characters, not %d", d, minDepartmentToken, len(d.token))
+		}
+		if j, dup := seen[d.token]; dup {
+			return nil, fmt.Errorf("department_tokens: %s and %s have the same token: give each its own", out[j], d)
+		}
+		seen[d.token] = len(out)
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// String names the entry for errors: its position and code, never the
+// token.
+func (d departmentToken) String() string { return fmt.Sprintf("entry %d (%s)", d.entry, d.code) }
+
+// checkDepartmentTokens parses department_tokens and checks every code
+// against the department catalogue of the knowledge base directory.
+func checkDepartmentTokens(c Config) ([]departmentToken, error) {
+	tokens, err := parseDepartmentTokens(c.DepartmentTokens)
+	if err != nil || len(tokens) == 0 {
+		return tokens, err
+	}
+	codes, err := DepartmentCodes(c.KBDir)
+	if err != nil {
+		return nil, fmt.Errorf("department_tokens: %w", err)
+	}
+	for _, d := range tokens {
+		if !codes[d.code] {
+			return nil, fmt.Errorf("department_tokens: %s: no such department in %s", d, filepath.Join(c.KBDir, "departments.yaml"))
+		}
+	}
+	return tokens, nil
 }
 
 // readYAML reads a flat YAML mapping of setting keys to scalars or lists.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -77,6 +78,7 @@ func openAgents(cfg Config, core *Core, log *slog.Logger, reg prometheus.Registe
 	if err != nil {
 		return nil, err
 	}
+	desk := &consoleOrders{orders: core.WorkOrders, store: core.Store, parser: core.Parser, log: log, now: time.Now}
 	console, err := handoff.NewConsole(handoff.ConsoleConfig{
 		Service: svc,
 		Authenticate: func(r *http.Request) (handoff.Profile, error) {
@@ -92,6 +94,8 @@ func openAgents(cfg Config, core *Core, log *slog.Logger, reg prometheus.Registe
 		Phrases:     phrases,
 		Departments: depts,
 		Intents:     intents,
+		Orders:      desk,
+		HotIssues:   desk,
 		Logger:      log,
 	})
 	if err != nil {
@@ -116,7 +120,10 @@ func openAgents(cfg Config, core *Core, log *slog.Logger, reg prometheus.Registe
 	a.stop = stop
 	go func() {
 		defer close(a.stopped)
+		var wg sync.WaitGroup
+		wg.Go(func() { console.Run(ctx) }) // the supervisors' hot issues
 		svc.Run(ctx)
+		wg.Wait()
 	}()
 	return a, nil
 }

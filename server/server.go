@@ -35,6 +35,7 @@ import (
 	webch "github.com/hotline12345/hotline/channels/web"
 	"github.com/hotline12345/hotline/channels/wechat"
 	"github.com/hotline12345/hotline/nlu"
+	"github.com/hotline12345/hotline/stats"
 	"github.com/hotline12345/hotline/web"
 )
 
@@ -89,6 +90,9 @@ func New(cfg Config, opts ...Options) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if _, err := checkDepartmentTokens(cfg); err != nil {
+		return nil, err
+	}
 	var o Options
 	if len(opts) > 0 {
 		o = opts[0]
@@ -135,6 +139,12 @@ func (s *Server) Start() error {
 		s.http.Close()
 		return err
 	}
+	hook, err := openWebhook(s.cfg, core.Store, s.log, s.registry)
+	if err != nil {
+		s.http.Close()
+		core.Close()
+		return err
+	}
 	ag, err := openAgents(s.cfg, core, s.log, s.registry)
 	if err != nil {
 		s.http.Close()
@@ -170,7 +180,19 @@ func (s *Server) Start() error {
 		return err
 	}
 	api := http.NewServeMux()
-	(&adminAPI{token: s.cfg.AdminToken, editor: core.editor, misses: core.Store, workorders: core.WorkOrders}).routes(api)
+	staff := newStaffAuth(s.cfg, ag.accounts, s.log)
+	(&adminAPI{staff: staff, editor: core.editor, misses: core.Store, workorders: core.WorkOrders}).routes(api)
+	agg, err := stats.New(stats.Config{Store: core.Store, Location: shanghaiZone(), Logger: s.log})
+	if err == nil {
+		err = registerStatsMetrics(s.registry, agg)
+	}
+	if err != nil {
+		s.http.Close()
+		ag.close()
+		core.Close()
+		return err
+	}
+	(&statsAPI{auth: staff.only(roleAdmin, roleSupervisor), stats: agg, log: s.log}).routes(api)
 	api.Handle("/api/v1/login", ag.login)
 	api.Handle("/api/v1/logout", ag.login)
 	api.Handle("/api/v1/me", ag.login)
@@ -183,6 +205,14 @@ func (s *Server) Start() error {
 	s.stopSync, s.synced = stopSync, make(chan struct{})
 	go func() {
 		defer close(s.synced)
+		hookStopped := runWebhook(syncCtx, hook) // the work order webhook, when set
+		defer hookStopped()
+		statsDone := make(chan struct{})
+		go func() {
+			defer close(statsDone)
+			agg.Run(syncCtx, statsEvery) // keeps the figures and gauges current between requests
+		}()
+		defer func() { <-statsDone }()
 		core.editor.run(syncCtx)
 	}()
 

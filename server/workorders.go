@@ -12,6 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hotline12345/hotline/store"
 	"github.com/hotline12345/hotline/workorder"
@@ -26,6 +29,8 @@ const (
 	// is the statistics' job.
 	defaultOrderLimit = 100
 	maxOrderLimit     = 1000
+	// maxBy bounds the name of who made a change: a person, not a note.
+	maxBy = 64
 )
 
 // AuditLog is the store log every view of a citizen's full contact is
@@ -36,7 +41,8 @@ const AuditLog = "audit"
 // AuditEntry is one entry of AuditLog.
 type AuditEntry struct {
 	Time time.Time `json:"time"`
-	// Who is the staff member: "admin" for the admin token.
+	// Who is the staff member: "admin" for the admin token, the username
+	// of a signed-in admin, "department:<code>" for a department token.
 	Who string `json:"who"`
 	// Action is what they saw: "workorder.full" for a work order with the
 	// citizen's full contact.
@@ -46,14 +52,26 @@ type AuditEntry struct {
 }
 
 // adminActor is who acts with the admin token, in audit entries and as the
-// default author of status changes. Staff sessions will name their user.
+// default author of status changes.
 const adminActor = "admin"
 
 // workorderAPI is the staff's work order API under /api/v1/workorders.
 // Lists and single orders are masked (workorder.WorkOrder.Masked); the full
-// contact is shown on request and each such view is audited.
+// contact is shown on request to admins and to the department handling
+// the order, and each such view is audited.
+//
+// Who may do what:
+//   - admins (the admin token, admin sessions) and supervisors: every
+//     order, every status change (supervisors dispatch and re-dispatch);
+//   - a department token: only the orders dispatched to it (visibleTo),
+//     others answer 404 like a missing number; it moves them to
+//     in_progress, finished (with its reply) or returned (with a reason);
+//   - agents: every order, masked; they record the follow-up they made by
+//     phone (visited with the rating, then reopened after 不满意), nothing
+//     else: dispatching is the supervisors' job, the rest the
+//     departments'.
 type workorderAPI struct {
-	auth   func(http.HandlerFunc) http.Handler
+	staff  *staffAuth
 	orders *workorder.Service
 	audit  store.Logs
 	log    *slog.Logger
@@ -70,9 +88,47 @@ func (a *workorderAPI) routes(mux *http.ServeMux) {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
-	mux.Handle("GET /api/v1/workorders", a.auth(a.list))
-	mux.Handle("GET /api/v1/workorders/{number}", a.auth(a.get))
-	mux.Handle("POST /api/v1/workorders/{number}/events", a.auth(a.event))
+	staff := a.staff.only(roleAdmin, roleSupervisor, roleAgent, roleDepartment)
+	mux.Handle("GET /api/v1/workorders", staff(a.list))
+	mux.Handle("GET /api/v1/workorders/{number}", staff(a.get))
+	mux.Handle("POST /api/v1/workorders/{number}/events", staff(a.event))
+}
+
+// visibleTo reports whether who may see the order at all: a department
+// sees the orders dispatched to it while it handles them and after it
+// finished them (to read the rating), not those waiting for a dispatcher
+// (accepted, returned, reopened) nor another department's.
+func visibleTo(o workorder.WorkOrder, who actor) bool {
+	if who.Role != roleDepartment {
+		return true
+	}
+	if o.Department != who.Department {
+		return false
+	}
+	switch o.Status {
+	case workorder.Dispatched, workorder.InProgress, workorder.Finished, workorder.Visited:
+		return true
+	}
+	return false
+}
+
+// mayMove reports whether who may move an order to status to.
+func mayMove(who actor, to workorder.Status) bool {
+	switch who.Role {
+	case roleAdmin, roleSupervisor:
+		return true
+	case roleDepartment:
+		return to == workorder.InProgress || to == workorder.Finished || to == workorder.Returned
+	case roleAgent:
+		return to == workorder.Visited || to == workorder.Reopened
+	}
+	return false
+}
+
+// mayViewFull reports whether who may see the order's full contact:
+// admins, and the department handling it (it calls the citizen back).
+func mayViewFull(o workorder.WorkOrder, who actor) bool {
+	return who.Role == roleAdmin || who.Role == roleDepartment && visibleTo(o, who)
 }
 
 // orderView is a work order as the API shows it: the order's fields and
@@ -99,6 +155,14 @@ func (a *workorderAPI) list(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	f.Department = q.Get("department")
+	who := actorOf(r.Context())
+	if who.Role == roleDepartment {
+		if f.Department != "" && f.Department != who.Department {
+			writeJSON(w, http.StatusOK, map[string]any{"workorders": []orderView{}})
+			return
+		}
+		f.Department = who.Department
+	}
 	var ok bool
 	if f.From, ok = a.date(w, "from", q.Get("from"), 0); !ok {
 		return
@@ -124,6 +188,7 @@ func (a *workorderAPI) list(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, "list", "", err)
 		return
 	}
+	orders = slices.DeleteFunc(orders, func(o workorder.WorkOrder) bool { return !visibleTo(o, who) })
 	slices.SortStableFunc(orders, func(x, y workorder.WorkOrder) int {
 		return cmp.Or(y.Created.Compare(x.Created), cmp.Compare(y.Number, x.Number))
 	})
@@ -170,23 +235,41 @@ func (a *workorderAPI) get(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_full", "full must be 0 or 1")
 		return
 	}
-	o, err := a.orders.Get(r.Context(), n)
-	if err != nil {
-		a.fail(w, "get", n, err)
+	who := actorOf(r.Context())
+	o, ok := a.visible(w, r, n, who)
+	if !ok {
 		return
 	}
 	if full != "1" {
 		writeJSON(w, http.StatusOK, orderViewOf(o.Masked(), time.Now()))
 		return
 	}
+	if !mayViewFull(o, who) {
+		writeError(w, http.StatusForbidden, "forbidden", "the full contact is shown only to admins and to the department handling the order")
+		return
+	}
 	// No audit entry, no full view.
-	if err := a.audited(r.Context(), adminActor, "workorder.full", n); err != nil {
+	if err := a.audited(r.Context(), who.Name, "workorder.full", n); err != nil {
 		a.log.Error("workorder API: audit a full view", "number", n, "err", err)
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "the view could not be written to the audit log, so it is not shown; try again")
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, orderViewOf(o, time.Now()))
+}
+
+// visible reads the order numbered n if who may see it, and otherwise
+// answers 404 as for a missing number.
+func (a *workorderAPI) visible(w http.ResponseWriter, r *http.Request, n string, who actor) (workorder.WorkOrder, bool) {
+	o, err := a.orders.Get(r.Context(), n)
+	if err == nil && !visibleTo(o, who) {
+		err = fmt.Errorf("workorder %s: %w", n, workorder.ErrNotFound)
+	}
+	if err != nil {
+		a.fail(w, "get", n, err)
+		return workorder.WorkOrder{}, false
+	}
+	return o, true
 }
 
 // audited appends an entry to the audit log.
@@ -210,8 +293,11 @@ type eventRequest struct {
 	Department string `json:"department"`
 	// Rating is for visited, 1..4.
 	Rating workorder.Rating `json:"rating"`
-	// By names who acts: a department user, a dispatcher. Default the
-	// token's actor.
+	// By names who acts. With the admin token it is recorded as given
+	// (default "admin"); with a department token it names the person
+	// in the department, recorded as "department:<code>/<by>"; a
+	// signed-in user is always recorded by username (by must be empty or
+	// that username).
 	By string `json:"by"`
 }
 
@@ -238,7 +324,24 @@ func (a *workorderAPI) event(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid", "rating goes only with visited")
 		return
 	}
-	by := cmp.Or(strings.TrimSpace(ev.By), adminActor)
+	who := actorOf(r.Context())
+	by, ok := author(w, who, strings.TrimSpace(ev.By))
+	if !ok {
+		return
+	}
+	if who.Role == roleDepartment {
+		// Another department's order answers as a missing one. The check
+		// and the change are two store operations: a supervisor who
+		// returns and re-dispatches the order in between lets this one
+		// change through (workorder has no conditional transition).
+		if _, ok := a.visible(w, r, n, who); !ok {
+			return
+		}
+	}
+	if !mayMove(who, ev.Status) {
+		writeError(w, http.StatusForbidden, "forbidden", fmt.Sprintf("%s (%s) may not move an order to %s", who.Name, who.Role, ev.Status))
+		return
+	}
 	var (
 		o   workorder.WorkOrder
 		err error
@@ -256,6 +359,28 @@ func (a *workorderAPI) event(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, orderViewOf(o.Masked(), time.Now()))
+}
+
+// author is the name a status change is recorded under (see
+// eventRequest.By).
+func author(w http.ResponseWriter, who actor, by string) (string, bool) {
+	if n := utf8.RuneCountInString(by); n > maxBy {
+		writeError(w, http.StatusBadRequest, "invalid", fmt.Sprintf("by is %d characters, at most %d", n, maxBy))
+		return "", false
+	}
+	switch {
+	case who.Role == roleAdmin && who.Token:
+		return cmp.Or(by, adminActor), true
+	case who.Role == roleDepartment:
+		if by == "" {
+			return who.Name, true
+		}
+		return who.Name + "/" + by, true
+	case by != "" && by != who.Name:
+		writeError(w, http.StatusBadRequest, "invalid", "by must be empty or your username: changes are recorded under the signed-in user")
+		return "", false
+	}
+	return who.Name, true
 }
 
 // fail answers a work order service error.
@@ -278,6 +403,34 @@ func (a *workorderAPI) fail(w http.ResponseWriter, op, number string, err error)
 		a.log.Error("workorder API", "op", op, "number", number, "err", err)
 		writeError(w, http.StatusInternalServerError, "internal", "the request failed; try again")
 	}
+}
+
+// openWebhook builds the work order webhook when workorder_webhook_url is
+// set; nil when it is not.
+func openWebhook(cfg Config, st workorder.WebhookStore, log *slog.Logger, reg prometheus.Registerer) (*workorder.Webhook, error) {
+	if cfg.WorkOrderWebhookURL == "" {
+		return nil, nil
+	}
+	return workorder.NewWebhook(workorder.WebhookConfig{
+		URL:        cfg.WorkOrderWebhookURL,
+		Secret:     cfg.WorkOrderWebhookSecret,
+		Store:      st,
+		Logger:     log,
+		Registerer: reg,
+	})
+}
+
+// runWebhook runs hook, when not nil, until ctx ends; wait returns once
+// it has stopped (and released its lease).
+func runWebhook(ctx context.Context, hook *workorder.Webhook) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if hook != nil {
+			hook.Run(ctx)
+		}
+	}()
+	return func() { <-done }
 }
 
 // shanghaiZone is China Standard Time, from the system's time zone database

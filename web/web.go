@@ -3,11 +3,12 @@
 //
 //	<script src="https://hotline.example/widget.js" defer></script>
 //
-// a demo page, 本市12345政务服务便民热线, that embeds it, and the agent
-// console (坐席工作台) at /agent. The widget speaks the /ws/chat frame
-// protocol and the console the /ws/agent protocol, both in docs/PROTOCOL.md;
-// this package only serves the files and knows nothing about conversations
-// or sign-in.
+// a demo page, 本市12345政务服务便民热线, that embeds it, the agent
+// console (坐席工作台) at /agent and the supervisors' dashboard (运行监测)
+// at /admin. The widget speaks the /ws/chat frame protocol and the console
+// the /ws/agent protocol, both in docs/PROTOCOL.md; the dashboard reads
+// /api/v1/stats (docs/API.md). This package only serves the files and
+// knows nothing about conversations, figures or sign-in.
 package web
 
 import (
@@ -41,6 +42,9 @@ type asset struct {
 //	/agent      the agent console (agent.html), with a stricter policy
 //	/agent.js   the console's script
 //	/agent.css  the console's style sheet
+//	/admin      the supervisors' dashboard (admin.html), with the console's policy
+//	/admin.js   the dashboard's script
+//	/admin.css  the dashboard's style sheet
 //
 // to GET and HEAD, answers 405 to other methods on those paths and 404 to
 // every other path, so it can be mounted at "/" beneath more specific routes.
@@ -54,7 +58,9 @@ type asset struct {
 // proxy may sit in front). The console holds an agent's session and shows
 // citizens' personal data, so its policy allows no inline style at all and
 // no framing by anyone (frame-ancestors 'none' and X-Frame-Options DENY, so
-// another page cannot overlay it to trick an agent into clicks).
+// another page cannot overlay it to trick an agent into clicks). The
+// dashboard holds a supervisor's session or the admin token and gets the
+// same policy and headers.
 func Handler() http.Handler {
 	page := mustAsset("static/index.html", "text/html; charset=utf-8")
 	page.header["X-Frame-Options"] = "SAMEORIGIN"
@@ -77,6 +83,15 @@ func Handler() http.Handler {
 	consoleCSS := mustAsset("static/agent.css", "text/css; charset=utf-8")
 	consoleCSS.header["Cross-Origin-Resource-Policy"] = "same-origin"
 
+	dashboard := mustAsset("static/admin.html", "text/html; charset=utf-8")
+	for k, v := range console.header {
+		dashboard.header[k] = v
+	}
+	dashboardJS := mustAsset("static/admin.js", "application/javascript; charset=utf-8")
+	dashboardJS.header["Cross-Origin-Resource-Policy"] = "same-origin"
+	dashboardCSS := mustAsset("static/admin.css", "text/css; charset=utf-8")
+	dashboardCSS.header["Cross-Origin-Resource-Policy"] = "same-origin"
+
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var a *asset
 		switch r.URL.Path {
@@ -92,6 +107,13 @@ func Handler() http.Handler {
 			a = consoleJS
 		case "/agent.css":
 			a = consoleCSS
+		case "/admin":
+			a = dashboard
+			w.Header().Set("Content-Security-Policy", policy(r.Host, nil, "'none'"))
+		case "/admin.js":
+			a = dashboardJS
+		case "/admin.css":
+			a = dashboardCSS
 		default:
 			http.NotFound(w, r)
 			return

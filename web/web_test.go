@@ -6,10 +6,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
+	"github.com/hotline12345/hotline/stats"
 	"github.com/hotline12345/hotline/web"
 )
 
@@ -41,6 +46,14 @@ func TestHandler(t *testing.T) {
 		{"console has one path", http.MethodGet, "/agent/", http.StatusNotFound, "", ""},
 		{"console script stays private", http.MethodGet, "/static/agent.js", http.StatusNotFound, "", ""},
 		{"post console", http.MethodPost, "/agent", http.StatusMethodNotAllowed, "", ""},
+		{"dashboard", http.MethodGet, "/admin", http.StatusOK, "text/html; charset=utf-8", `<script src="/admin.js" defer></script>`},
+		{"dashboard head", http.MethodHead, "/admin", http.StatusOK, "text/html; charset=utf-8", ""},
+		{"dashboard script", http.MethodGet, "/admin.js", http.StatusOK, "application/javascript; charset=utf-8", "/api/v1/stats"},
+		{"dashboard styles", http.MethodGet, "/admin.css", http.StatusOK, "text/css; charset=utf-8", ".cards"},
+		{"admin.html is not a second name", http.MethodGet, "/admin.html", http.StatusNotFound, "", ""},
+		{"dashboard has one path", http.MethodGet, "/admin/", http.StatusNotFound, "", ""},
+		{"dashboard script stays private", http.MethodGet, "/static/admin.js", http.StatusNotFound, "", ""},
+		{"post dashboard", http.MethodPost, "/admin", http.StatusMethodNotAllowed, "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -128,7 +141,7 @@ func TestPageCSPRejectsOddHost(t *testing.T) {
 func TestRevalidates(t *testing.T) {
 	t.Parallel()
 	h := web.Handler()
-	for _, path := range []string{"/", "/widget.js", "/agent", "/agent.js", "/agent.css"} {
+	for _, path := range []string{"/", "/widget.js", "/agent", "/agent.js", "/agent.css", "/admin", "/admin.js", "/admin.css"} {
 		t.Run(path, func(t *testing.T) {
 			t.Parallel()
 			rec := httptest.NewRecorder()
@@ -282,6 +295,180 @@ func TestConsoleTestHooks(t *testing.T) {
 		call := `'data-test', '` + name + `'`
 		if !strings.Contains(src, attr) && !strings.Contains(src, call) && !strings.Contains(src, `'`+name+`')`) {
 			t.Errorf("no element has %s", attr)
+		}
+	}
+}
+
+// The dashboard shows the hotline's figures to a supervisor's session or
+// the admin token: it gets the console's strict policy, no framing at all.
+func TestDashboardHeaders(t *testing.T) {
+	t.Parallel()
+	rec := httptest.NewRecorder()
+	web.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://hotline.example:8080/admin", nil))
+	h := rec.Header()
+	csp := h.Get("Content-Security-Policy")
+	got := directives(csp)
+	for name, want := range map[string]string{
+		"default-src":     "default-src 'none'",
+		"script-src":      "script-src 'self'",
+		"style-src":       "style-src 'self'",
+		"img-src":         "img-src 'self' data:",
+		"connect-src":     "connect-src 'self' ws://hotline.example:8080 wss://hotline.example:8080",
+		"base-uri":        "base-uri 'none'",
+		"form-action":     "form-action 'none'",
+		"frame-ancestors": "frame-ancestors 'none'",
+	} {
+		if got[name] != want {
+			t.Errorf("CSP directive %q = %q, want %q (policy %q)", name, got[name], want, csp)
+		}
+	}
+	if strings.Contains(csp, "unsafe-") || strings.Contains(csp, "sha256-") {
+		t.Errorf("CSP %q allows inline code or style", csp)
+	}
+	for k, want := range map[string]string{
+		"X-Frame-Options":            "DENY",
+		"Referrer-Policy":            "no-referrer",
+		"X-Content-Type-Options":     "nosniff",
+		"Cache-Control":              "no-cache",
+		"Cross-Origin-Opener-Policy": "same-origin",
+	} {
+		if v := h.Get(k); v != want {
+			t.Errorf("%s = %q, want %q", k, v, want)
+		}
+	}
+	for _, path := range []string{"/admin.js", "/admin.css"} {
+		rec := httptest.NewRecorder()
+		web.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if v := rec.Header().Get("Cross-Origin-Resource-Policy"); v != "same-origin" {
+			t.Errorf("%s Cross-Origin-Resource-Policy = %q, want same-origin", path, v)
+		}
+	}
+
+	req := httptest.NewRequest(http.MethodGet, "/admin", nil)
+	req.Host = "evil.example; script-src *"
+	rec = httptest.NewRecorder()
+	web.Handler().ServeHTTP(rec, req)
+	if csp := rec.Header().Get("Content-Security-Policy"); strings.Contains(csp, "evil") || directives(csp)["connect-src"] != "connect-src 'self'" {
+		t.Errorf("CSP %q echoes an invalid Host", csp)
+	}
+}
+
+// The dashboard's policy allows no inline code or style and nothing from
+// another host: the page must need none, or it silently breaks.
+func TestDashboardHasNoInlineOrExternalCode(t *testing.T) {
+	t.Parallel()
+	page := get(t, "/admin")
+	for _, re := range []string{
+		`(?i)<style`,
+		`(?i)<script(?:\s[^>]*)?>\s*[^<\s]`, // a script element with a body
+		`(?i)\sstyle\s*=`,
+		`(?i)\son[a-z]+\s*=`,
+		`(?i)javascript:`,
+	} {
+		if m := regexp.MustCompile(re).FindString(page); m != "" {
+			t.Errorf("dashboard page has inline code or style: %q matches %s", m, re)
+		}
+	}
+	for _, want := range []string{`<link rel="stylesheet" href="/admin.css">`, `<script src="/admin.js" defer></script>`, `lang="zh-CN"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("dashboard page lacks %s", want)
+		}
+	}
+	// No CDN, no web fonts, no third-party requests: the only absolute URL
+	// in the three files is the SVG namespace.
+	external := regexp.MustCompile(`(?i)(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}`)
+	for _, path := range []string{"/admin", "/admin.js", "/admin.css"} {
+		for _, m := range external.FindAllString(get(t, path), -1) {
+			if m != "http://www.w3.org" {
+				t.Errorf("%s refers to another host: %s", path, m)
+			}
+		}
+	}
+	if css := get(t, "/admin.css"); strings.Contains(css, "@import") || strings.Contains(css, "@font-face") || strings.Contains(css, "url(") {
+		t.Errorf("admin.css loads other files")
+	}
+}
+
+// Figures, department names and masked questions reach the dashboard from
+// the API; the script must only ever set them as text.
+func TestDashboardScriptNeverParsesHTML(t *testing.T) {
+	t.Parallel()
+	js := get(t, "/admin.js")
+	for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "createContextualFragment", "DOMParser", "setTimeout('", "setAttribute('style'", "localStorage"} {
+		if strings.Contains(js, bad) {
+			t.Errorf("admin.js uses %s", bad)
+		}
+	}
+}
+
+// Every figure of stats.Report is on the dashboard: a field added to the
+// report and forgotten here fails, and so does a renamed one.
+func TestDashboardShowsEveryFigure(t *testing.T) {
+	t.Parallel()
+	js := get(t, "/admin.js")
+	for _, typ := range []reflect.Type{reflect.TypeFor[stats.Report](), reflect.TypeFor[stats.Figures](), reflect.TypeFor[stats.Count](), reflect.TypeFor[stats.Miss]()} {
+		for f := range typ.Fields() {
+			tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if tag == "" || tag == "-" {
+				continue // embedded Figures
+			}
+			if !strings.Contains(js, "."+tag) {
+				t.Errorf("admin.js never reads %s.%s (JSON %q)", typ.Name(), f.Name, tag)
+			}
+		}
+	}
+	// Every table has its CSV export, under the names of GET /api/v1/stats.csv.
+	page := get(t, "/admin")
+	for _, table := range []string{"totals", "series", "by_channel", "by_department", "top_intents", "top_departments", "top_misses"} {
+		if !strings.Contains(page, `data-table="`+table+`" data-test="csv-`+table+`"`) {
+			t.Errorf("the dashboard has no CSV link for table %s", table)
+		}
+	}
+}
+
+// The dashboard names the departments of kb-data/departments.yaml in
+// Chinese; a department added there must be added to the script.
+func TestDashboardKnowsEveryDepartment(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../kb-data/departments.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Departments []struct {
+			Code string `yaml:"code"`
+			Name string `yaml:"name"`
+		} `yaml:"departments"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("departments.yaml: %v", err)
+	}
+	if len(doc.Departments) == 0 {
+		t.Fatal("departments.yaml lists no departments")
+	}
+	js := get(t, "/admin.js")
+	for _, d := range doc.Departments {
+		if want := d.Code + ": '" + d.Name + "'"; !strings.Contains(js, want) {
+			t.Errorf("admin.js lacks %s", want)
+		}
+	}
+}
+
+// Browser tests find the dashboard's parts by these data-test names; they
+// are a contract like an API.
+func TestDashboardTestHooks(t *testing.T) {
+	t.Parallel()
+	src := get(t, "/admin") + get(t, "/admin.js")
+	for _, name := range []string{
+		"login", "username", "password", "login-submit", "token-toggle", "token-login", "token", "token-submit",
+		"forbidden", "forbidden-logout", "logout", "refresh", "updated", "who", "filters", "preset-today",
+		"preset-7d", "preset-30d", "preset-month", "from", "to", "channel", "department", "granularity",
+		"apply", "error", "retry", "scope", "cards", "card", "card-value", "chart-volume", "chart-rates",
+		"chart-orders", "chart-satisfaction", "chart-intents", "chart-departments", "bar", "point",
+		"table-by_channel", "table-by_department", "table-top_misses", "row", "toast",
+	} {
+		if !strings.Contains(src, `data-test="`+name+`"`) && !strings.Contains(src, `'data-test': '`+name+`'`) {
+			t.Errorf("no element has data-test=%q", name)
 		}
 	}
 }

@@ -39,7 +39,19 @@ func (e *TransitionError) Error() string {
 // Is makes errors.Is(err, ErrTransition) true.
 func (e *TransitionError) Is(target error) bool { return target == ErrTransition }
 
-// invalid wraps ErrInvalid with the field and the problem.
+// FieldError is an invalid field. It matches ErrInvalid with errors.Is;
+// errors.As gives the field (the JSON name: "phone", "summary"…) so that a
+// form can mark it.
+type FieldError struct {
+	Field, Problem string
+}
+
+func (e *FieldError) Error() string { return ErrInvalid.Error() + ": " + e.Field + ": " + e.Problem }
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+
+// invalid returns a *FieldError for field.
 func invalid(field, format string, args ...any) error {
-	return fmt.Errorf("%w: %s: %s", ErrInvalid, field, fmt.Sprintf(format, args...))
+	return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}
 }

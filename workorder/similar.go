@@ -162,17 +162,18 @@ type HotIssue struct {
 	Last  time.Time `json:"last"`
 }
 
-// HotIssues groups the orders created within window before now (open or
-// not: a hot issue is about how many came in) by matter, and returns the
-// groups of at least minOrders orders (and at least two), largest first. An order joins the group
-// of the first older order it is similar to (the same rule as Similar),
 // Hot returns the hot issues under the service's own rule (HotWindow,
 // HotMinOrders; kb-data/workorder/rules.yaml in the server).
 func (s *Service) Hot(ctx context.Context) ([]HotIssue, error) {
 	return s.HotIssues(ctx, s.hotWindow, s.hotMin)
 }
 
-// so groups do not drift through chains of loosely similar texts.
+// HotIssues groups the orders created within window before now (open or
+// not: a hot issue is about how many came in) by matter, and returns the
+// groups of at least minOrders orders (and at least two), largest first.
+// An order joins the group of the first older order it is similar to (the
+// same rule as Similar), so groups do not drift through chains of loosely
+// similar texts.
 func (s *Service) HotIssues(ctx context.Context, window time.Duration, minOrders int) ([]HotIssue, error) {
 	all, err := s.all(ctx)
 	if err != nil {

@@ -31,7 +31,37 @@ type Frame struct {
 	Items        []Suggestion    `json:"items,omitempty"`
 	NLU          *NLU            `json:"nlu,omitempty"`
 	Expires      time.Time       `json:"expires,omitzero"`
-	Raw          json.RawMessage `json:"-"` // the frame as sent
+	// Number and Due are an order_created frame's; Field names the
+	// refused field of a bad_order error; Draft is an order_draft's.
+	Number string     `json:"number,omitempty"`
+	Due    time.Time  `json:"due,omitzero"`
+	Field  string     `json:"field,omitempty"`
+	Draft  *OrderForm `json:"draft,omitempty"`
+	// HotIssues are a hot_issues frame's items (its "items", which
+	// suggestions frames use for Items).
+	HotIssues []HotIssue      `json:"-"`
+	Raw       json.RawMessage `json:"-"` // the frame as sent
+}
+
+// OrderForm is a work order as the console's dialog holds it.
+type OrderForm struct {
+	AppealType string `json:"appeal_type,omitempty"`
+	Department string `json:"department,omitempty"`
+	Summary    string `json:"summary,omitempty"`
+	Address    string `json:"address,omitempty"`
+	When       string `json:"when,omitempty"`
+	Name       string `json:"name,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+	Anonymous  bool   `json:"anonymous,omitempty"`
+}
+
+// HotIssue is one item of a hot_issues frame.
+type HotIssue struct {
+	Department string    `json:"department"`
+	Count      int       `json:"count"`
+	Example    string    `json:"example"`
+	Numbers    []string  `json:"numbers"`
+	Since      time.Time `json:"since"`
 }
 
 // QueueEntry is one waiting conversation of a queue frame.
@@ -102,6 +132,15 @@ func (f *Frame) UnmarshalJSON(data []byte) error {
 	type plain Frame
 	if err := json.Unmarshal(data, (*plain)(f)); err != nil {
 		return err
+	}
+	if f.Type == "hot_issues" {
+		var hot struct {
+			Items []HotIssue `json:"items"`
+		}
+		if err := json.Unmarshal(data, &hot); err != nil {
+			return err
+		}
+		f.HotIssues, f.Items = hot.Items, nil
 	}
 	f.Raw = append(json.RawMessage(nil), data...)
 	return nil

@@ -7,8 +7,9 @@
  * chats at once with their full transcript (the bot's part included), the
  * NLU view and knowledge base suggestions of the citizen's latest message,
  * standard phrases, transfer and the wrap-up on close, and the citizens'
- * call-back requests (留言回访); supervisors also see every agent and live
- * chat and may join, take over or pick.
+ * call-back requests (留言回访), and work orders (登记工单) prefilled from the
+ * chat; supervisors also see every agent and live chat, may join, take over
+ * or pick, and get the hot-issue banner (热点预警).
  *
  * Like the citizen widget it resumes without losing or repeating anything:
  * it keeps the highest seq shown per conversation and sends them in
@@ -82,8 +83,15 @@
     text_too_long: '回复内容超过2000字，请分条发送。',
     empty_text: '回复内容不能为空。',
     bad_transfer: '请选择要转接的坐席或部门。',
-    unknown_callback: '该留言不存在或已处理。'
+    unknown_callback: '该留言不存在或已处理。',
+    bad_order: '工单信息有误，请检查后重新提交。'
   };
+  // ORDER_TYPES are the appeal types a work order may have (诉求类型).
+  var ORDER_TYPES = [
+    { value: 'complaint', label: '投诉' }, { value: 'report', label: '举报' }, { value: 'help', label: '求助' },
+    { value: 'suggestion', label: '建议' }, { value: 'consult', label: '咨询' }
+  ];
+  var ORDER_FIELDS = ['appeal_type', 'department', 'summary', 'address', 'when', 'name', 'phone', 'anonymous'];
 
   // ---------------------------------------------------------------- storage
 
@@ -152,11 +160,12 @@
       if (!me) { return; }
       store.set(userKey('read'), JSON.stringify(readSeq));
       store.set(userKey('drafts'), JSON.stringify(drafts));
+      store.set(userKey('orders'), JSON.stringify(orderDrafts));
     }, 1000);
   }
 
   function forgetUser() {
-    ['outbox', 'read', 'drafts'].forEach(function (k) { store.del(userKey(k)); });
+    ['outbox', 'read', 'drafts', 'orders'].forEach(function (k) { store.del(userKey(k)); });
   }
 
   function newID() {
@@ -371,6 +380,14 @@
   var callbackBusy = {}; // callback id → time its callback_done went out
   var callbacksSeen = false; // a callbacks frame came since sign-in
   var tabSeq = 0;
+  // Work orders: the 登记工单 dialog's draft per conversation, with the id
+  // its order frame carries ({id, form}); kept across reconnects and
+  // reloads until the order is confirmed, so that a retry registers it once.
+  var orderDrafts = {};
+  var draftWanted = {}; // conversation → an order_draft frame awaits its answer
+  var orderWait = {}; // conversation → {id, at}: an order frame awaits order_created or an error
+  var hotItems = []; // supervisors: the hot issues as last sent
+  var hotSeen = false; // a hot_issues frame came since sign-in
 
   function resetState() {
     supervisor = false;
@@ -396,6 +413,13 @@
     callbacks = [];
     callbackBusy = {};
     callbacksSeen = false;
+    orderDrafts = {};
+    draftWanted = {};
+    orderWait = {};
+    hotItems = [];
+    hotSeen = false;
+    clear(ui.hotList);
+    ui.supHot.hidden = true;
     clear(ui.tabs);
     clear(ui.transcript);
     clear(ui.queue);
@@ -554,6 +578,7 @@
     });
     readSeq = loadJSON('read', {});
     drafts = loadJSON('drafts', {});
+    orderDrafts = loadJSON('orders', {});
     applyProfile();
     ui.boot.hidden = true;
     ui.loginView.hidden = true;
@@ -577,6 +602,7 @@
     ui.meRole.textContent = ROLE[me.role] || me.role;
     ui.supAgents.hidden = !supervisor;
     ui.supChats.hidden = !supervisor;
+    ui.supHot.hidden = !supervisor || hotItems.length === 0;
     ui.consoleView.classList.toggle('is-supervisor', supervisor);
   }
 
@@ -738,6 +764,16 @@
   // hello if it still stands).
   function disconnected() {
     restoring = {};
+    draftWanted = {};
+    Object.keys(orderWait).forEach(function (conv) {
+      delete orderWait[conv];
+      if (dialogFor(ui.orderDialog, conv)) {
+        showFormError(ui.orderError, ui.orderSubmit, '提交工单', '连接中断，工单尚未确认。重新连接后请再次提交，不会重复登记。');
+      }
+    });
+    if (ui.orderDialog.open && ui.orderStatus.getAttribute('data-state') === 'loading') {
+      setOrderStatus('', '');
+    }
     Object.keys(offers).forEach(removeOffer);
     renderOffers();
     updateComposer();
@@ -756,6 +792,9 @@
       case 'chat_end': onChatEnd(f); break;
       case 'callbacks': onCallbacks(f); break;
       case 'ack': onAck(f); break;
+      case 'order_draft': onOrderDraft(f); break;
+      case 'order_created': onOrderCreated(f); break;
+      case 'hot_issues': onHotIssues(f); break;
       case 'error': onError(f); break;
       default:
         // Unknown frame types come from a newer server: ignore them.
@@ -1543,6 +1582,7 @@
     ui.closeChat.hidden = !owner;
     ui.transfer.hidden = !owner;
     ui.takeover.hidden = !(supervisor && chat.role === 'observer' && !chat.ended);
+    ui.order.hidden = !mayOrder(chat);
     ui.dismiss.hidden = !chat.ended;
   }
 
@@ -2044,6 +2084,7 @@
       return;
     }
     if (f.temporary && outbox.length) { scheduleResend(); }
+    if (orderRefused(f, text)) { return; }
     if (code === 'unknown_callback') {
       callbackRefused(text);
       return;
@@ -2058,6 +2099,7 @@
     if (lost) {
       closeDialogFor(ui.wrapupDialog, conv);
       closeDialogFor(ui.transferDialog, conv);
+      closeDialogFor(ui.orderDialog, conv);
       endChat(lost, 'lost');
     }
     if (a && a.type === 'close' && dialogFor(ui.wrapupDialog, conv)) {
@@ -2123,7 +2165,7 @@
   }
 
   function closeDialogs() {
-    [ui.transferDialog, ui.wrapupDialog, ui.logoutDialog].forEach(closeDialog);
+    [ui.transferDialog, ui.wrapupDialog, ui.orderDialog, ui.logoutDialog].forEach(closeDialog);
   }
 
   function onDialogClosed() {
@@ -2310,6 +2352,297 @@
     waitAnswer(conv, ui.wrapupSubmit, '提交并结束', ui.wrapupError);
   }
 
+  // ---------------------------------------------------------------- work orders
+
+  // mayOrder tells whether the agent may register a work order for chat:
+  // the agent holding it, or a supervisor who joined it.
+  function mayOrder(chat) {
+    return !!chat && !chat.ended && (chat.role === 'owner' || supervisor);
+  }
+
+  function setOrderStatus(state, text) {
+    ui.orderStatus.setAttribute('data-state', state);
+    ui.orderStatus.textContent = text;
+  }
+
+  function readOrderForm() {
+    return {
+      appeal_type: ui.orderType.value,
+      department: ui.orderDept.value,
+      summary: ui.orderSummary.value,
+      address: ui.orderAddress.value,
+      when: ui.orderWhen.value,
+      name: ui.orderName.value,
+      phone: ui.orderPhone.value,
+      anonymous: ui.orderAnon.checked
+    };
+  }
+
+  function fillOrderForm(form) {
+    fillSelect(ui.orderType, ORDER_TYPES, str(form.appeal_type), '请选择诉求类型');
+    fillSelect(ui.orderDept, deptOptions(), str(form.department), '由派单员分派');
+    ui.orderSummary.value = str(form.summary);
+    ui.orderAddress.value = str(form.address);
+    ui.orderWhen.value = str(form.when);
+    ui.orderName.value = str(form.name);
+    ui.orderPhone.value = str(form.phone);
+    ui.orderAnon.checked = form.anonymous === true;
+    updateAnon();
+  }
+
+  // updateAnon offers 匿名举报 for reports only; an anonymous report keeps
+  // no name and needs no phone.
+  function updateAnon() {
+    var report = ui.orderType.value === 'report';
+    ui.orderAnonRow.hidden = !report;
+    if (!report) { ui.orderAnon.checked = false; }
+    var anon = ui.orderAnon.checked;
+    ui.orderName.disabled = anon;
+    ui.orderPhoneReq.hidden = anon;
+  }
+
+  function orderControls() {
+    return ui.orderForm.querySelectorAll('[data-field]');
+  }
+
+  function markOrderField(field) {
+    var cs = orderControls();
+    for (var i = 0; i < cs.length; i++) {
+      cs[i].setAttribute('aria-invalid', cs[i].getAttribute('data-field') === field ? 'true' : 'false');
+    }
+    var bad = ui.orderForm.querySelector('[data-field="' + field + '"]');
+    if (bad && !bad.disabled) { bad.focus(); }
+  }
+
+  function openOrder() {
+    var chat = chats[selected];
+    if (!mayOrder(chat)) { return; }
+    var conv = chat.id;
+    var d = orderDrafts[conv];
+    if (!d || typeof d !== 'object' || !d.form || typeof d.form !== 'object') {
+      d = orderDrafts[conv] = { id: '', form: {}, prefilled: false };
+    }
+    ui.orderDialog.setAttribute('data-conversation', conv);
+    ui.orderError.hidden = true;
+    var waiting = !!orderWait[conv];
+    ui.orderSubmit.disabled = waiting;
+    ui.orderSubmit.textContent = waiting ? '正在提交…' : '提交工单';
+    fillOrderForm(d.form);
+    markOrderField('');
+    setOrderStatus('', '');
+    if (!d.prefilled && !draftWanted[conv]) {
+      if (sendNow({ type: 'order_draft', conversation: conv })) {
+        draftWanted[conv] = true;
+      }
+    }
+    if (draftWanted[conv]) { setOrderStatus('loading', '正在根据对话内容预填…'); }
+    openDialog(ui.orderDialog, ui.orderType.value ? ui.orderSummary : ui.orderType);
+  }
+
+  function onOrderInput(e) {
+    var conv = ui.orderDialog.getAttribute('data-conversation');
+    var d = orderDrafts[conv];
+    if (!d) { return; }
+    if (e && e.target === ui.orderType) { updateAnon(); }
+    if (e && e.target === ui.orderAnon) { updateAnon(); }
+    d.form = readOrderForm();
+    if (e && e.target && e.target.getAttribute) { e.target.setAttribute('aria-invalid', 'false'); }
+    saveSoon();
+  }
+
+  // onOrderDraft fills what the server found in the chat into the fields
+  // the agent has left empty.
+  function onOrderDraft(f) {
+    var conv = str(f.conversation);
+    if (!draftWanted[conv]) { return; }
+    delete draftWanted[conv];
+    var d = orderDrafts[conv];
+    if (!d) { return; }
+    var found = f.draft && typeof f.draft === 'object' ? f.draft : {};
+    var open = dialogFor(ui.orderDialog, conv);
+    if (open) { d.form = readOrderForm(); }
+    ORDER_FIELDS.forEach(function (k) {
+      if (k === 'anonymous') { return; }
+      if (!str(d.form[k]) && str(found[k])) { d.form[k] = str(found[k]); }
+    });
+    d.prefilled = true;
+    saveSoon();
+    if (open) {
+      fillOrderForm(d.form);
+      setOrderStatus('done', '已根据对话内容预填，请核对后提交。');
+      if (document.activeElement === ui.orderType && ui.orderType.value) { ui.orderSummary.focus(); }
+    }
+  }
+
+  function onOrderSubmit(e) {
+    e.preventDefault();
+    var conv = ui.orderDialog.getAttribute('data-conversation');
+    var chat = chats[conv];
+    var d = orderDrafts[conv];
+    if (!mayOrder(chat) || !d) {
+      closeDialog(ui.orderDialog);
+      return;
+    }
+    if (orderWait[conv]) { return; }
+    d.form = readOrderForm();
+    var form = d.form;
+    var anon = form.anonymous && form.appeal_type === 'report';
+    var missing = [];
+    if (!form.appeal_type) { missing.push(['appeal_type', '请选择诉求类型。']); }
+    if (!form.summary.trim()) { missing.push(['summary', '请填写反映事项。']); }
+    if (!anon && !form.phone.trim()) { missing.push(['phone', '请填写联系电话。']); }
+    if (missing.length) {
+      showFormError(ui.orderError, ui.orderSubmit, '提交工单', missing.map(function (m) { return m[1]; }).join(''));
+      markOrderField(missing[0][0]);
+      return;
+    }
+    if (!d.id) { d.id = newID(); }
+    saveSoon();
+    var order = { appeal_type: form.appeal_type, summary: form.summary.trim() };
+    ['department', 'address', 'when', 'name', 'phone'].forEach(function (k) {
+      var v = str(form[k]).trim();
+      if (v && !(k === 'name' && anon)) { order[k] = v; }
+    });
+    if (anon) { order.anonymous = true; }
+    if (!sendNow({ type: 'order', id: d.id, conversation: conv, order: order })) {
+      showFormError(ui.orderError, ui.orderSubmit, '提交工单', '网络连接中断，工单未提交。重新连接后请再次提交。');
+      return;
+    }
+    var w = orderWait[conv] = { id: d.id, at: Date.now() };
+    ui.orderError.hidden = true;
+    markOrderField('');
+    ui.orderSubmit.disabled = true;
+    ui.orderSubmit.textContent = '正在提交…';
+    setTimeout(function () {
+      if (orderWait[conv] !== w) { return; }
+      delete orderWait[conv];
+      if (dialogFor(ui.orderDialog, conv)) {
+        showFormError(ui.orderError, ui.orderSubmit, '提交工单', '暂未收到系统确认，请稍后再次提交，不会重复登记。');
+      }
+    }, ACTION_WAIT);
+  }
+
+  function dueText(s) {
+    var t = parseTime(s);
+    if (!t) { return ''; }
+    var d = new Date(t);
+    return d.getFullYear() + '年' + (d.getMonth() + 1) + '月' + d.getDate() + '日';
+  }
+
+  function onOrderCreated(f) {
+    var conv = str(f.conversation);
+    var id = str(f.id);
+    var number = str(f.number);
+    if (orderWait[conv] && orderWait[conv].id === id) { delete orderWait[conv]; }
+    var d = orderDrafts[conv];
+    if (d && d.id === id) {
+      delete orderDrafts[conv];
+      saveSoon();
+      if (dialogFor(ui.orderDialog, conv)) { closeDialog(ui.orderDialog); }
+    }
+    var chat = chats[conv];
+    var due = dueText(f.due);
+    if (chat && number && !chat.list.querySelector('[data-number="' + number.replace(/[^0-9-]/g, '') + '"]')) {
+      var li = el('li', 'msg msg-notice');
+      li.setAttribute('data-test', 'order-note');
+      li.setAttribute('data-number', number);
+      li.appendChild(el('div', 'msg-text', '已登记工单 ' + number + (due ? '，答复期限 ' + due : '') + '，已告知市民。'));
+      insert(chat, li);
+    }
+    toast('工单已登记，编号 ' + number + '。');
+  }
+
+  // orderRefused shows an error about an order frame or an order_draft in
+  // the order dialog; it tells whether the error is dealt with.
+  function orderRefused(f, text) {
+    var id = str(f.id);
+    var conv = str(f.conversation);
+    var code = str(f.code);
+    if (!id) {
+      if (!draftWanted[conv]) { return false; }
+      delete draftWanted[conv];
+      if (dialogFor(ui.orderDialog, conv)) { setOrderStatus('warn', '未能根据对话预填（' + text + '），请手工填写。'); }
+      return code !== 'not_yours';
+    }
+    var w = orderWait[conv];
+    if (!w || w.id !== id) { return false; }
+    delete orderWait[conv];
+    if (!dialogFor(ui.orderDialog, conv)) {
+      toast('会话 ' + shortID(conv) + '：工单未登记，' + text, true);
+      return code !== 'not_yours';
+    }
+    if (code === 'bad_order') {
+      showFormError(ui.orderError, ui.orderSubmit, '提交工单', text);
+      markOrderField(str(f.field));
+      return true;
+    }
+    showFormError(ui.orderError, ui.orderSubmit, '提交工单', f.temporary ? text + '请稍后再次提交，不会重复登记。' : text);
+    return code !== 'not_yours';
+  }
+
+  // ---------------------------------------------------------------- hot issues
+
+  // onHotIssues shows supervisors the groups of similar appeals (热点) in
+  // a banner at the top of the left pane. The alert is visual and spoken
+  // by screen readers, without a tone: the tone means "accept a chat".
+  function onHotIssues(f) {
+    if (!supervisor) { return; }
+    var before = {};
+    hotItems.forEach(function (h) { before[hotKey(h)] = h.count; });
+    var first = !hotSeen;
+    hotSeen = true;
+    hotItems = arr(f.items).filter(function (h) {
+      return h && typeof h.department === 'string' && Number(h.count) > 0;
+    });
+    var fresh = hotItems.filter(function (h) { return !(hotKey(h) in before); });
+    renderHot();
+    if (fresh.length) {
+      var h = fresh[0];
+      var text = '热点预警：' + (deptName(h.department) || '未定部门') + '短时间内收到' + Number(h.count) + '件相似诉求。';
+      announce(text);
+      if (!first) { toast(text, true); }
+    }
+  }
+
+  function hotKey(h) { return str(h.department) + '|' + str(h.since); }
+
+  function renderHot() {
+    clear(ui.hotList);
+    hotItems.forEach(function (h) {
+      var li = el('li', 'hot-item');
+      li.setAttribute('data-test', 'hot-issue');
+      li.setAttribute('data-department', str(h.department));
+      li.setAttribute('data-count', String(Number(h.count)));
+      var head = el('div', 'hot-head');
+      head.appendChild(el('span', 'hot-dept', deptName(h.department) || '未定部门'));
+      head.appendChild(el('span', 'hot-n', '相似诉求 ' + Number(h.count) + ' 件'));
+      var t = parseTime(h.since);
+      if (t) {
+        var tm = el('time', 'hot-since', '自 ' + clock(t) + ' 起');
+        tm.setAttribute('datetime', new Date(t).toISOString());
+        head.appendChild(tm);
+      }
+      li.appendChild(head);
+      if (h.example) { li.appendChild(el('p', 'hot-example', '“' + str(h.example) + '”')); }
+      var numbers = arr(h.numbers).map(str).filter(Boolean);
+      if (numbers.length) {
+        var more = Number(h.count) > 6 ? ' 等' + Number(h.count) + '件' : '';
+        var p = el('p', 'hot-numbers', '工单：');
+        p.setAttribute('data-test', 'hot-numbers');
+        numbers.slice(0, 6).forEach(function (n, i) {
+          if (i) { p.appendChild(document.createTextNode('、')); }
+          p.appendChild(el('span', 'hot-number', n));
+        });
+        if (more) { p.appendChild(document.createTextNode(more)); }
+        li.appendChild(p);
+      }
+      ui.hotList.appendChild(li);
+    });
+    ui.hotCount.textContent = String(hotItems.length);
+    ui.hotCount.setAttribute('aria-label', hotItems.length + '个热点');
+    ui.supHot.hidden = !supervisor || hotItems.length === 0;
+  }
+
   // ---------------------------------------------------------------- ticker
 
   function tick() {
@@ -2355,7 +2688,12 @@
       transferSubmit: 'transfer-submit', wrapupDialog: 'wrapup-dialog', wrapupForm: 'wrapup-form',
       wrapupType: 'wrapup-type', wrapupDept: 'wrapup-dept', wrapupSummary: 'wrapup-summary',
       wrapupResolved: 'wrapup-resolved', wrapupError: 'wrapup-error', wrapupSubmit: 'wrapup-submit',
-      logoutDialog: 'logout-dialog', logoutForm: 'logout-form', logoutText: 'logout-text'
+      logoutDialog: 'logout-dialog', logoutForm: 'logout-form', logoutText: 'logout-text',
+      order: 'order', orderDialog: 'order-dialog', orderForm: 'order-form', orderStatus: 'order-status',
+      orderType: 'order-type', orderDept: 'order-dept', orderSummary: 'order-summary', orderAddress: 'order-address',
+      orderWhen: 'order-when', orderName: 'order-name', orderPhone: 'order-phone', orderPhoneReq: 'order-phone-req',
+      orderAnonRow: 'order-anon-row', orderAnon: 'order-anon', orderError: 'order-error', orderSubmit: 'order-submit',
+      supHot: 'sup-hot', hotList: 'hot-list', hotCount: 'hot-count', hotTitle: 'hot-title'
     };
     Object.keys(ids).forEach(function (k) { ui[k] = $(ids[k]); });
     toastBox = ui.toasts;
@@ -2413,7 +2751,11 @@
     });
     ui.wrapupForm.addEventListener('submit', onWrapupSubmit);
     ui.wrapupForm.addEventListener('input', saveWrapupDraft);
-    [ui.transferDialog, ui.wrapupDialog, ui.logoutDialog].forEach(function (d) {
+    ui.order.addEventListener('click', openOrder);
+    ui.orderForm.addEventListener('submit', onOrderSubmit);
+    ui.orderForm.addEventListener('input', onOrderInput);
+    ui.orderForm.addEventListener('change', onOrderInput);
+    [ui.transferDialog, ui.wrapupDialog, ui.orderDialog, ui.logoutDialog].forEach(function (d) {
       d.addEventListener('close', onDialogClosed);
       var c = d.querySelector('[data-close]');
       if (c) { c.addEventListener('click', function () { closeDialog(d); }); }
@@ -2436,6 +2778,7 @@
       if (me) {
         store.set(userKey('read'), JSON.stringify(readSeq));
         store.set(userKey('drafts'), JSON.stringify(drafts));
+        store.set(userKey('orders'), JSON.stringify(orderDrafts));
       }
     });
     setInterval(tick, 1000);
