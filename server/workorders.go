@@ -330,10 +330,8 @@ func (a *workorderAPI) event(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if who.Role == roleDepartment {
-		// Another department's order answers as a missing one. The check
-		// and the change are two store operations: a supervisor who
-		// returns and re-dispatches the order in between lets this one
-		// change through (workorder has no conditional transition).
+		// Another department's order answers as a missing one (and is
+		// checked again, atomically, when the change is made).
 		if _, ok := a.visible(w, r, n, who); !ok {
 			return
 		}
@@ -351,6 +349,13 @@ func (a *workorderAPI) event(w http.ResponseWriter, r *http.Request) {
 		o, err = a.orders.Dispatch(r.Context(), n, ev.Department, by, ev.Text)
 	case workorder.Visited:
 		o, err = a.orders.Visit(r.Context(), n, ev.Rating, by, ev.Text)
+	case workorder.InProgress, workorder.Finished, workorder.Returned:
+		o, err = a.orders.TransitionIf(r.Context(), n, ev.Status, by, ev.Text, func(o workorder.WorkOrder) error {
+			if !visibleTo(o, who) {
+				return fmt.Errorf("workorder %s: %w", n, workorder.ErrNotFound)
+			}
+			return nil
+		})
 	default:
 		o, err = a.orders.Transition(r.Context(), n, ev.Status, by, ev.Text)
 	}

@@ -279,6 +279,15 @@ func (s *Service) Transition(ctx context.Context, number string, to Status, by, 
 	return s.transition(ctx, number, to, by, text, nil)
 }
 
+// TransitionIf is Transition when check accepts the order as it is at
+// the moment of the change: the check and the change are one atomic
+// update, so an order that moved meanwhile (a department's order that a
+// supervisor took back) is judged as it is now. An error from check is
+// returned unchanged and nothing changes.
+func (s *Service) TransitionIf(ctx context.Context, number string, to Status, by, text string, check func(WorkOrder) error) (WorkOrder, error) {
+	return s.transition(ctx, number, to, by, text, func(o *WorkOrder) error { return check(*o) })
+}
+
 // Dispatch sends the order to department (派单), or to another one when
 // it comes back returned or reopened: the department and the transition
 // are one atomic change. An empty department takes the suggested one.

@@ -516,3 +516,42 @@ func numbersOf(os []WorkOrder) []string {
 	}
 	return out
 }
+
+// TestTransitionIf: the check sees the order as it is when the change is
+// made; a refusal changes nothing and logs nothing.
+func TestTransitionIf(t *testing.T) {
+	ctx := context.Background()
+	svc := serviceOn(t, embeddedStore(t))
+	o, err := svc.Create(ctx, phoneDraft("c1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Dispatch(ctx, o.Number, "urban", "dispatcher", ""); err != nil {
+		t.Fatal(err)
+	}
+	// A supervisor takes it to another department before urban acts.
+	if _, err := svc.Transition(ctx, o.Number, Returned, "urban", "不属于本部门职责"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Dispatch(ctx, o.Number, "housing", "dispatcher", ""); err != nil {
+		t.Fatal(err)
+	}
+	refused := errors.New("not urban's")
+	urbans := func(o WorkOrder) error {
+		if o.Department != "urban" {
+			return refused
+		}
+		return nil
+	}
+	if _, err := svc.TransitionIf(ctx, o.Number, InProgress, "urban", "", urbans); !errors.Is(err, refused) {
+		t.Fatalf("urban's change of housing's order: err %v, want the check's", err)
+	}
+	got, _ := svc.Get(ctx, o.Number)
+	if got.Status != Dispatched || got.Department != "housing" || len(got.History) != 4 {
+		t.Errorf("after a refused change the order is %s at %s with %d steps, want dispatched to housing, 4 steps",
+			got.Status, got.Department, len(got.History))
+	}
+	if _, err := svc.TransitionIf(ctx, o.Number, InProgress, "housing", "", func(WorkOrder) error { return nil }); err != nil {
+		t.Errorf("accepted change: %v", err)
+	}
+}
