@@ -1,26 +1,20 @@
 package workorder
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	mathrand "math/rand/v2"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hotline12345/hotline/internal/signedpost"
 	"github.com/hotline12345/hotline/store"
 )
 
@@ -41,11 +35,7 @@ import (
 // time, refuses timestamps far from its clock, and treats a repeated
 // Idempotency-Key as the same change: every retry of one change carries
 // the same key (and body), with a fresh timestamp and signature.
-const (
-	headerIdempotencyKey   = "Idempotency-Key"
-	headerWebhookTimestamp = "X-Hotline-Timestamp"
-	headerWebhookSignature = "X-Hotline-Signature"
-)
+// (internal/signedpost makes the request.)
 
 // Defaults of WebhookConfig.
 const (
@@ -147,8 +137,7 @@ type webhookMetrics struct {
 // NewWebhook checks cfg and fills its defaults. It does not contact the
 // receiver or the store.
 func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
-	u, err := url.Parse(cfg.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if !signedpost.CheckURL(cfg.URL) {
 		return nil, errors.New("workorder webhook: URL must be an absolute http or https URL")
 	}
 	switch {
@@ -195,12 +184,10 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 		}
 	}
 	return &Webhook{
-		cfg:     cfg,
-		timeout: timeout,
-		log:     cfg.Logger,
-		jitter: func(lo, hi time.Duration) time.Duration {
-			return lo + mathrand.N(hi-lo+1)
-		},
+		cfg:      cfg,
+		timeout:  timeout,
+		log:      cfg.Logger,
+		jitter:   signedpost.Jitter,
 		metrics:  m,
 		holderID: rand.Text(),
 	}, nil
@@ -220,11 +207,7 @@ func registerAll(reg prometheus.Registerer, cs ...prometheus.Collector) error {
 // keyed with secret, of timestamp + "." + body. A receiver compares it,
 // with hmac.Equal, to the header it received.
 func SignWebhook(secret, timestamp string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(timestamp))
-	mac.Write([]byte{'.'})
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	return signedpost.Sign(secret, timestamp, body)
 }
 
 // Delivery is the webhook's JSON body: one change and the order it
@@ -592,40 +575,15 @@ func (r *webhookRun) wait(ctx context.Context, d time.Duration, oldest time.Time
 
 // backoff is the wait after the n-th failed attempt (n ≥ 1).
 func (w *Webhook) backoff(n int) time.Duration {
-	hi := w.cfg.MinBackoff
-	for i := 1; i < n && hi < w.cfg.MaxBackoff; i++ {
-		hi *= 2
-	}
-	return w.jitter(w.cfg.MinBackoff, min(hi, w.cfg.MaxBackoff))
+	return signedpost.Backoff(n, w.cfg.MinBackoff, w.cfg.MaxBackoff, w.jitter)
 }
 
 // send makes one POST; any answer but a 2xx is an error. Errors name the
 // status or the network failure, never a body or the URL.
 func (w *Webhook) send(ctx context.Context, seq int64, body []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, w.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.cfg.URL, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	ts := strconv.FormatInt(w.cfg.Now().Unix(), 10)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(headerIdempotencyKey, "workorder:"+strconv.FormatInt(seq, 10))
-	req.Header.Set(headerWebhookTimestamp, ts)
-	req.Header.Set(headerWebhookSignature, SignWebhook(w.cfg.Secret, ts, body))
-	resp, err := w.cfg.Client.Do(req)
-	if err != nil {
-		// url.Error repeats the URL, which may carry a token.
-		if ue, ok := errors.AsType[*url.Error](err); ok {
-			err = ue.Err
-		}
-		return fmt.Errorf("receiver not reached: %w", err)
-	}
-	// Drained so that the connection is reused; never read further.
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("receiver answered %d", resp.StatusCode)
+	key := "workorder:" + strconv.FormatInt(seq, 10)
+	if err := signedpost.Post(ctx, w.cfg.Client, w.cfg.URL, w.cfg.Secret, key, body, w.cfg.Now(), w.timeout); err != nil {
+		return fmt.Errorf("receiver %w", err)
 	}
 	return nil
 }

@@ -1,26 +1,20 @@
 package app
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	mathrand "math/rand/v2"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/hotline12345/hotline/internal/signedpost"
 	"github.com/hotline12345/hotline/store"
 )
 
@@ -42,11 +36,7 @@ import (
 // far from its clock (a replay), and treats a repeated Idempotency-Key as
 // the same notification: every retry of one message carries the same key,
 // with a fresh timestamp and signature.
-const (
-	headerIdempotencyKey = "Idempotency-Key"
-	headerPushTimestamp  = "X-Hotline-Timestamp"
-	headerPushSignature  = "X-Hotline-Signature"
-)
+// (internal/signedpost makes the request.)
 
 // SignPush returns the X-Hotline-Signature value for a push body sent with
 // the given X-Hotline-Timestamp value: "sha256=" and the hex HMAC-SHA256,
@@ -54,11 +44,7 @@ const (
 // tests standing in for them) verify a push by comparing it, with
 // hmac.Equal, to the header they received.
 func SignPush(secret, timestamp string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(timestamp))
-	mac.Write([]byte{'.'})
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	return signedpost.Sign(secret, timestamp, body)
 }
 
 // Push is one message to announce to an app user none of whose devices is
@@ -177,8 +163,7 @@ type Pusher struct {
 // NewPusher checks cfg and fills its defaults. It does not contact the push
 // service or the store.
 func NewPusher(cfg PushConfig) (*Pusher, error) {
-	u, err := url.Parse(cfg.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if !signedpost.CheckURL(cfg.URL) {
 		return nil, errors.New("app push: URL must be an absolute http or https URL")
 	}
 	switch {
@@ -212,9 +197,7 @@ func NewPusher(cfg PushConfig) (*Pusher, error) {
 		leaseFor: timeout + pushLeaseMargin,
 		log:      cfg.Logger,
 		wake:     make(chan struct{}, 1),
-		jitter: func(lo, hi time.Duration) time.Duration {
-			return lo + mathrand.N(hi-lo+1)
-		},
+		jitter:   signedpost.Jitter,
 	}, nil
 }
 
@@ -521,12 +504,7 @@ func (p *Pusher) notify(ctx context.Context, claimed pushItem) {
 
 // backoff is the wait after the n-th failed attempt (n ≥ 1).
 func (p *Pusher) backoff(n int) time.Duration {
-	hi := p.cfg.MinBackoff
-	for i := 1; i < n && hi < p.cfg.MaxBackoff; i++ {
-		hi *= 2
-	}
-	hi = min(hi, p.cfg.MaxBackoff)
-	return p.jitter(p.cfg.MinBackoff, hi)
+	return signedpost.Backoff(n, p.cfg.MinBackoff, p.cfg.MaxBackoff, p.jitter)
 }
 
 // send makes one POST of push; any answer but a 2xx is an error. Errors
@@ -536,30 +514,8 @@ func (p *Pusher) send(ctx context.Context, push Push) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.cfg.URL, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	ts := strconv.FormatInt(p.cfg.Now().Unix(), 10)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(headerIdempotencyKey, push.key())
-	req.Header.Set(headerPushTimestamp, ts)
-	req.Header.Set(headerPushSignature, SignPush(p.cfg.Secret, ts, body))
-	resp, err := p.cfg.Client.Do(req)
-	if err != nil {
-		// url.Error repeats the URL, which may carry a token.
-		if ue, ok := errors.AsType[*url.Error](err); ok {
-			err = ue.Err
-		}
-		return fmt.Errorf("push service not reached: %w", err)
-	}
-	// Drained so that the connection is reused; never read further.
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("push service answered %d", resp.StatusCode)
+	if err := signedpost.Post(ctx, p.cfg.Client, p.cfg.URL, p.cfg.Secret, push.key(), body, p.cfg.Now(), p.timeout); err != nil {
+		return fmt.Errorf("push service %w", err)
 	}
 	return nil
 }
