@@ -39,14 +39,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	signIn(t, ctx, base, "li")
 
 	// A citizen asks for a person; the console offers the chat.
-	citizen := widgettest.Dial(t, base)
-	citizen.Hello("", 0)
-	citizen.Ask("c1", "转人工")
-	citizen.BotReplyTo(10*time.Second, "转人工")
-	conv := citizen.Conversation
-	offer := fmt.Sprintf(`[data-test="offer"][data-conversation=%s]`, jsString(conv))
-	waitJS(t, ctx, "the offer shows", fmt.Sprintf(`document.querySelector(%s) ? '' : 'no offer for the conversation'`, jsString(offer)))
-	do(t, ctx, "accept the offer", chromedp.Click(chromedp.CSS(offer+` [data-test="accept"]`)))
+	citizen, conv := acceptInBrowser(t, ctx, base)
 	waitJS(t, ctx, "the transcript shows the citizen's request", consoleHas("citizen", "转人工"))
 	if toasts := evalJS[string](t, ctx, `[...document.querySelectorAll('[data-test="toast"]')].map(t => t.textContent).join(' ')`); strings.Contains(toasts, "失效") || strings.Contains(toasts, "超时") {
 		t.Errorf("after accepting, the console says: %s", toasts)
@@ -288,14 +281,7 @@ func TestConsoleShowsChatsLostWhileAway(t *testing.T) {
 	watchSockets(t, ctx)
 
 	signIn(t, ctx, base, "li")
-	citizen := widgettest.Dial(t, base)
-	citizen.Hello("", 0)
-	citizen.Ask("c1", "转人工")
-	citizen.BotReplyTo(10*time.Second, "转人工")
-	conv := citizen.Conversation
-	offer := fmt.Sprintf(`[data-test="offer"][data-conversation=%s]`, jsString(conv))
-	waitJS(t, ctx, "the offer shows", fmt.Sprintf(`document.querySelector(%s) ? '' : 'no offer'`, jsString(offer)))
-	do(t, ctx, "accept the offer", chromedp.Click(chromedp.CSS(offer+` [data-test="accept"]`)))
+	_, conv := acceptInBrowser(t, ctx, base)
 	waitJS(t, ctx, "the transcript shows the citizen's request", consoleHas("citizen", "转人工"))
 
 	setOffline(t, ctx, true)
@@ -320,6 +306,7 @@ func TestConsoleShowsChatsLostWhileAway(t *testing.T) {
 	setOffline(t, ctx, false)
 
 	tab := fmt.Sprintf(`[data-test="chat-tab"][data-conversation=%s]`, jsString(conv))
+	offer := fmt.Sprintf(`[data-test="offer"][data-conversation=%s]`, jsString(conv))
 	waitJS(t, ctx, "the chat shows ended and the offer comes again", `(() => {`+consoleTranscript+`
 		const tab = document.querySelector(`+jsString(tab)+`);
 		if (!tab || !tab.classList.contains('is-ended')) return 'the tab is not marked ended';
@@ -384,4 +371,20 @@ func setOffline(t *testing.T, ctx context.Context, offline bool) {
 	if _, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: offline, DownloadThroughput: -1, UploadThroughput: -1}); err != nil {
 		t.Fatalf("network state offline=%v: %v", offline, err)
 	}
+}
+
+// acceptInBrowser has a new citizen ask for a person and the signed-in
+// console in ctx accept the offer; it returns the citizen's client and
+// conversation.
+func acceptInBrowser(t *testing.T, ctx context.Context, base string) (*widgettest.Client, string) {
+	t.Helper()
+	citizen := widgettest.Dial(t, base)
+	citizen.Hello("", 0)
+	citizen.Ask("c1", "转人工")
+	citizen.BotReplyTo(10*time.Second, "转人工")
+	conv := citizen.Conversation
+	offer := fmt.Sprintf(`[data-test="offer"][data-conversation=%s]`, jsString(conv))
+	waitJS(t, ctx, "the offer shows", fmt.Sprintf(`document.querySelector(%s) ? '' : 'no offer for the conversation'`, jsString(offer)))
+	do(t, ctx, "accept the offer", chromedp.Click(chromedp.CSS(offer+` [data-test="accept"]`)))
+	return citizen, conv
 }

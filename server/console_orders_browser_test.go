@@ -29,14 +29,7 @@ func TestConsoleOrderInBrowser(t *testing.T) {
 	exceptions := watchExceptions(t, ctx)
 	signIn(t, ctx, base, "li")
 
-	citizen := widgettest.Dial(t, base)
-	citizen.Hello("", 0)
-	citizen.Ask("c1", "转人工")
-	citizen.BotReplyTo(10*time.Second, "转人工")
-	conv := citizen.Conversation
-	offer := fmt.Sprintf(`[data-test="offer"][data-conversation=%s]`, jsString(conv))
-	waitJS(t, ctx, "the offer shows", fmt.Sprintf(`document.querySelector(%s) ? '' : 'no offer'`, jsString(offer)))
-	do(t, ctx, "accept the offer", chromedp.Click(chromedp.CSS(offer+` [data-test="accept"]`)))
+	citizen, conv := acceptInBrowser(t, ctx, base)
 	const what, phone = "幸福路12号的路灯坏了一个星期了，晚上很黑，请尽快修一下", "我的手机是13812345678"
 	citizen.Ask("c2", what)
 	citizen.Ask("c3", phone)
