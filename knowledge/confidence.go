@@ -13,11 +13,14 @@ import (
 )
 
 // Confidence is the share of what the citizen wrote that an entry's own
-// texts contain, with a little weight on how the index ranked it:
+// texts contain, discounted when the entry's closest phrasing says much
+// that the citizen did not, with a little weight on how the index ranked
+// it:
 //
-//	coverage   = (1-bagShare)·phrasing + bagShare·bag
+//	coverage   = ((1-bagShare)·phrasing + bagShare·bag) · ((1-precShare) + precShare·precision)
 //	phrasing   = max over question and similar p of
 //	             (1-phrasingShare)·w(q∩p)/w(q) + phrasingShare·w(q∩p)/w(p)
+//	precision  = max over question and similar p of w(q∩p)/w(p)
 //	bag        = (w(q∩texts) + answerWeight·w(q∩answer only)) / w(q)
 //	confidence = coverage · ((1-relShare) + relShare·score/topScore)
 //
@@ -26,9 +29,12 @@ import (
 // punctuation. texts are the entry's question, similar, keywords and tags.
 // w sums gram weights: idf over entries, ln(1+N/df), a gram no entry has
 // weighing as much as the rarest one (so off-topic words pull confidence
-// down) and bigrams half as much as unigrams (a shared bigram is also two
-// shared unigrams). The shares are in weights; they were chosen on the
-// tuning half of kb-data/eval (docs/KNOWLEDGE.md).
+// down) and bigrams a quarter as much as unigrams (a shared bigram is also
+// two shared unigrams). Precision is what keeps a short question from
+// being "fully covered" by a long phrasing that merely contains its one
+// word (你吃饭了吗 and 老人一个人在家吃饭没着落): bag alone only asks
+// whether the query's grams occur somewhere in the entry. The shares are
+// in weights; docs/KNOWLEDGE.md has how they were chosen.
 const (
 	maxPhrasings = 62 // question + similar tracked per entry; more are ignored
 	bitInTexts   = 62
@@ -38,7 +44,7 @@ const (
 
 // weights are the shares of the confidence formula and the query boosts.
 type weights struct {
-	bagShare, phrasingShare, answerWeight, relShare float64
+	bagShare, phrasingShare, answerWeight, relShare, precShare float64
 	// bigram is a bigram's weight relative to a unigram's.
 	bigram float64
 	// boost overrides a field's boost from the layout, by field name.
@@ -46,7 +52,7 @@ type weights struct {
 }
 
 // defaultWeights are the shipped weights.
-var defaultWeights = weights{bagShare: 0.85, phrasingShare: 0.25, answerWeight: 0.5, relShare: 0.4, bigram: 0.25}
+var defaultWeights = weights{bagShare: 0.85, phrasingShare: 0.25, answerWeight: 0.5, relShare: 0.2, precShare: 0.8, bigram: 0.25}
 
 // gram is one unigram or bigram of a text's content.
 type gram struct {
@@ -434,13 +440,15 @@ func (b *Base) coverage(q queryGrams, i int32) float64 {
 			}
 		}
 	}
-	best := 0.0
+	best, prec := 0.0, 0.0
 	for p := range eg.phrasings {
 		if totals[p] > 0 {
 			best = max(best, (1-b.w.phrasingShare)*shared[p]/q.total+b.w.phrasingShare*shared[p]/totals[p])
+			prec = max(prec, shared[p]/totals[p])
 		}
 	}
-	return (1-b.w.bagShare)*best + b.w.bagShare*bag/q.total
+	cov := (1-b.w.bagShare)*best + b.w.bagShare*bag/q.total
+	return cov * (1 - b.w.precShare + b.w.precShare*prec)
 }
 
 // confidence is coverage scaled a little by the hit's index score relative

@@ -58,16 +58,19 @@
 // query's content — character unigrams and bigrams of everything but fillers
 // and punctuation — that the entry's question, similar phrasings, keywords
 // and tags contain (answer text counts half), blended with how well the best
-// single phrasing matches, and scaled 60–100 % by the hit's index score
-// relative to the best hit. A question about something the knowledge base
-// does not cover shares few characters with any entry and gets a low
-// confidence however it ranks. The formula is in confidence.go.
+// single phrasing matches, scaled 20–100 % by precision (how much of the
+// closest stored phrasing the query accounts for, so that a one-word query
+// is not "fully covered" by a long phrasing containing the word) and
+// 80–100 % by the hit's index score relative to the best hit. A question
+// about something the knowledge base does not cover shares few characters
+// with any entry and gets a low confidence however it ranks. The formula is
+// in confidence.go.
 //
 // The decision ([Thresholds.Decide]): "answer" when the best hit has at
 // least AnswerConfidence and is AnswerMargin ahead of the second, or has at
 // least SureConfidence while the second has less (the "clearly confident"
-// rule); "clarify" when the best two both have at least ClarifyConfidence;
-// "none" otherwise. An answer carries up to three related entries: entries
+// rule, off by default); "clarify" when the best two both have at least
+// ClarifyConfidence; "none" otherwise. An answer carries up to three related entries: entries
 // of its department sharing tags or keywords with it, then other hits
 // confident enough to be answers themselves.
 //
@@ -76,21 +79,22 @@
 // The confidence weights and the thresholds were chosen with a written
 // protocol ([CrossValidate]): choose on one half of kb-data/eval (a fixed
 // split by a hash of the query), measure on the other, both ways, and ship
-// the choice made on the whole set. On the sample kb-data (275 entries; 314
-// paraphrased questions, 58 out of scope):
+// the choice made on the whole set; thresholds are chosen keeping false
+// answers at most [TuneFalseAnswerRate] (half the 5 % target). On the
+// sample kb-data (275 entries; 314 paraphrased questions, 58 out of scope):
 //
 //	                                  whole set     held out (2-fold)
-//	Recall@1 (weights)                0.860         0.825
-//	Recall@3                          0.962
-//	answered right / wrong (of 314)   130 / 1       139 / 2
-//	clarify with the right entry      148           143
-//	false answers out of scope        1 of 58       5 of 58
+//	Recall@1 (weights)                0.901         0.882
+//	Recall@3                          0.975
+//	answered right / wrong (of 314)   157 / 1       140 / 0
+//	clarify with the right entry      132           149
+//	false answers out of scope        1 of 58       1 of 58
 //
 // Rerun after replacing the content: hotline kb eval --tune.
 //
-// Search takes about 0.4–0.5 ms on this base and about 1 ms on 100,000
-// synthetic entries (p99 6.6 ms there; BenchmarkLargeBase); Open with an
-// up-to-date index on disk about 90 ms, most of it segmenting the entries
-// for confidence. It is safe for concurrent use, and Apply is safe
-// concurrently with Search.
+// Search takes about 0.4 ms (p50) on this base and about 0.9 ms on 100,000
+// synthetic entries (p99 13.5 ms there under load; BenchmarkLargeBase);
+// Open with an up-to-date index on disk 0.1–0.25 s, most of it segmenting
+// the entries for confidence. It is safe for concurrent use, and Apply is
+// safe concurrently with Search.
 package knowledge

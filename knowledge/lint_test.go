@@ -88,6 +88,11 @@ func TestLint(t *testing.T) {
 			problems: []string{`eval/p.tsv:2: expected id "ss-x" is not in the knowledge base`, "eval/p.tsv:4: want query<TAB>expected_id"},
 			warnings: []string{`eval/p.tsv:3: query "社保卡掉了" is a phrasing of ss-a`},
 		},
+		{
+			name:     "eval query nearly a phrasing",
+			change:   map[string]string{"eval/p.tsv": "query\texpected_id\n社保卡丢了要怎么办\tss-a\n社保卡不见了\tss-a\n"},
+			warnings: []string{`eval/p.tsv:2: query "社保卡丢了要怎么办" is nearly the phrasing "社保卡丢了怎么办？" of ss-a (`},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
