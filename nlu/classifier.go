@@ -11,15 +11,16 @@ import (
 // It is immutable after [Train] or [ReadClassifier] and safe for concurrent
 // use.
 //
-// The default model ([ModelOurs]) averages four class-balanced regressions
+// The default model ([ModelOurs]) averages five class-balanced regressions
 // (character 1+2-grams; sublinear character 1–3-grams; sublinear gse
 // search-mode words; character 1+2-grams with Naive Bayes log-count-ratio
-// scaling), trained with the stochastic average gradient method. In 5-fold
-// cross-validation (same folds) it beat the baseline ([ModelBaseline], TF-IDF
-// character 1+2-grams with cross-validated C) by 1.3–2.3 points of macro-F1
-// on public Chinese intent data (SMP2017-ECDT, 31 classes) and on the
-// intent and department heads of the hotline corpus; no single member did.
-// Reproduce with "hotline nlu eval --model ours|baseline".
+// scaling; sublinear toneless pinyin 1+2-grams), trained with the
+// stochastic average gradient method. In 5-fold cross-validation (same
+// folds) it beat the baseline ([ModelBaseline], TF-IDF character 1+2-grams
+// with cross-validated C) by 1.2–3.4 points of macro-F1 on public Chinese
+// intent data (SMP2017-ECDT, 31 classes) and on the intent, department and
+// urgency heads of the hotline corpus; no single member did. docs/NLU.md has
+// the figures; reproduce with "hotline nlu eval --model ours|baseline".
 //
 // Confidence is the averaged probability of the best label. It is
 // meaningful only against held-out answers: [ThresholdFor] on the answers
@@ -33,6 +34,9 @@ type Classifier struct {
 	seg        *Segmenter
 	segVersion string
 	scratch    sync.Pool // *predictScratch
+	// sameFeatures[i] is the first member whose feature set member i
+	// shares (i itself when none before it).
+	sameFeatures []int
 }
 
 // member is one logistic regression of a classifier.
@@ -50,17 +54,38 @@ type LabelScore struct {
 	Score float64 `json:"score"`
 }
 
-// predictScratch is the per-call memory of a prediction.
+// predictScratch is the per-call memory of a prediction: a term scratch
+// per member (members that share a feature set share a vector), the
+// vectors, scores and probabilities.
 type predictScratch struct {
-	terms  termScratch
+	terms  []termScratch
+	idx    [][]int32
+	val    [][]float64
 	scores []float64
 	probs  []float64
 }
 
+// init shares one feature set between members whose feature sets are the
+// same (members that differ only in weighting see the same vector, which is
+// then computed once per prediction) and prepares the scratch pool.
 func (c *Classifier) init() {
-	k := len(c.labels)
+	c.sameFeatures = make([]int, len(c.members))
+	for i, m := range c.members {
+		c.sameFeatures[i] = i
+		for j := range i {
+			if c.members[j].features.sameAs(m.features) {
+				m.features = c.members[j].features
+				c.sameFeatures[i] = j
+				break
+			}
+		}
+	}
+	k, n := len(c.labels), len(c.members)
 	c.scratch.New = func() any {
-		return &predictScratch{scores: make([]float64, k), probs: make([]float64, k)}
+		return &predictScratch{
+			terms: make([]termScratch, n), idx: make([][]int32, n), val: make([][]float64, n),
+			scores: make([]float64, k), probs: make([]float64, k),
+		}
 	}
 }
 
@@ -74,8 +99,14 @@ func (c *Classifier) Labels() []string { return slices.Clone(c.labels) }
 // Predict returns the most probable label of text and its probability.
 // Texts with no known feature get the label with the highest prior.
 func (c *Classifier) Predict(text string) (label string, confidence float64) {
+	return c.predictPrepared(normalizeText(text), nil)
+}
+
+// predictPrepared is Predict of a text normalised by normalizeText, with
+// its search-mode words when the caller has them (nil: cut them here).
+func (c *Classifier) predictPrepared(norm string, words []string) (label string, confidence float64) {
 	sc := c.scratch.Get().(*predictScratch)
-	probs := c.probabilities(text, sc)
+	probs := c.probabilities(norm, words, sc)
 	best := 0
 	for j, p := range probs {
 		if p > probs[best] {
@@ -90,8 +121,13 @@ func (c *Classifier) Predict(text string) (label string, confidence float64) {
 // Scores returns every label with its probability, most probable first
 // (ties in label order). The probabilities sum to 1.
 func (c *Classifier) Scores(text string) []LabelScore {
+	return c.scoresPrepared(normalizeText(text), nil)
+}
+
+// scoresPrepared is Scores of a prepared text (see predictPrepared).
+func (c *Classifier) scoresPrepared(norm string, words []string) []LabelScore {
 	sc := c.scratch.Get().(*predictScratch)
-	probs := c.probabilities(text, sc)
+	probs := c.probabilities(norm, words, sc)
 	out := make([]LabelScore, len(c.labels))
 	for j, p := range probs {
 		out[j] = LabelScore{Label: c.labels[j], Score: p}
@@ -109,14 +145,22 @@ func (c *Classifier) Scores(text string) []LabelScore {
 	return out
 }
 
-// probabilities fills sc.probs with the averaged member probabilities.
-func (c *Classifier) probabilities(text string, sc *predictScratch) []float64 {
+// probabilities fills sc.probs with the averaged member probabilities of
+// the normalised text norm (words: see predictPrepared).
+func (c *Classifier) probabilities(norm string, words []string, sc *predictScratch) []float64 {
 	k := len(c.labels)
 	probs := sc.probs
 	clear(probs)
 	var total float64
-	for _, m := range c.members {
-		idx, val := m.features.vectorize(text, c.seg, &sc.terms)
+	for i, m := range c.members {
+		if j := c.sameFeatures[i]; j == i {
+			sc.terms[i].words = words
+			sc.idx[i], sc.val[i] = m.features.vectorizeNorm(norm, c.seg, &sc.terms[i])
+			sc.terms[i].words = nil
+		} else {
+			sc.idx[i], sc.val[i] = sc.idx[j], sc.val[j]
+		}
+		idx, val := sc.idx[i], sc.val[i]
 		s := sc.scores
 		for j := range s {
 			s[j] = float64(m.b[j])

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Benchmarks of the classifier on the hotline corpus. Figures and the
@@ -105,5 +106,22 @@ func BenchmarkCrossValidate(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkParse understands a 30-character message with the parser trained
+// on the repository's corpus: segmentation, the intent, department and
+// urgency heads, entities and the urgency rules (one core: run with -cpu 1).
+func BenchmarkParse(b *testing.B) {
+	p, err := NewParser(Config{KBDir: "../kb-data", Segmenter: testSegmenter(b), Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg := "我家楼下的路灯坏了一个多星期了，晚上很黑，请尽快派人来修"
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		p.Parse(msg, now)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -209,6 +210,45 @@ func TestPredictConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestPreparedPredictionsMatch checks the path Parser.Parse takes (one
+// normalisation and one word cut shared by the heads, shared vectors for
+// members with the same features) against Predict and Scores, including
+// after a round trip through the model file.
+func TestPreparedPredictionsMatch(t *testing.T) {
+	t.Parallel()
+	seg := testSegmenter(t)
+	c, err := Train(tinyExamples(), seg, TrainConfig{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if _, err := c.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadClassifier(&b, seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*Classifier{c, back} {
+		// Members 1 and 4 (plain and NB-scaled character 1+2-grams) see
+		// the same vector.
+		if m.members[3].features != m.members[0].features {
+			t.Error("members with the same features do not share them")
+		}
+		for _, text := range []string{"社保卡丢了怎么办？", "ＡＢＣ公积金", "", "驾照   到期"} {
+			norm := normalizeText(text)
+			label, conf := m.Predict(text)
+			pl, pc := m.predictPrepared(norm, searchWords(norm, seg))
+			if pl != label || pc != conf {
+				t.Errorf("%q: prepared %s %v, Predict %s %v", text, pl, pc, label, conf)
+			}
+			if a, b := m.Scores(text), m.scoresPrepared(norm, searchWords(norm, seg)); !slices.Equal(a, b) {
+				t.Errorf("%q: prepared scores %v, Scores %v", text, b, a)
+			}
+		}
+	}
 }
 
 // TestSAGOptimum checks that the solver reaches the optimum: the gradient

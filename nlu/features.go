@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // This file turns a text into the sparse feature vector of one model
@@ -21,6 +22,11 @@ const (
 	blockChars blockKind = 1
 	// blockWords: gse search-mode words (precise words and their sub-words).
 	blockWords blockKind = 2
+	// blockPinyin: n-grams of the text read as toneless pinyin syllables
+	// (other characters as themselves), so homophone typos (社宝卡 for
+	// 社保卡, 公积斤 for 公积金) and speech-recognition errors share
+	// features with the right characters.
+	blockPinyin blockKind = 3
 )
 
 // Text boundary markers: the normalised text is wrapped in them so that a
@@ -88,11 +94,17 @@ type termScratch struct {
 	idx     []int32
 	val     []float64
 	bytes   []byte
+	toks    []string
+	// words, when set, are the gse search-mode words of the text, already
+	// cut (Parser.Parse cuts once for its three heads).
+	words []string
 }
 
 // forEachTerm calls fn with every term of block b in the normalised text
 // norm (with repeats: term frequency matters). Character terms are
-// substrings of one marked string, so generating them allocates nothing.
+// substrings of one marked string, so generating them allocates nothing;
+// pinyin n-grams of two or more syllables are built in sc's buffer and are
+// valid only during the call of fn.
 func (b *block) forEachTerm(norm string, seg *Segmenter, sc *termScratch, fn func(term string)) {
 	switch b.kind {
 	case blockChars:
@@ -116,7 +128,46 @@ func (b *block) forEachTerm(norm string, seg *Segmenter, sc *termScratch, fn fun
 				fn(term)
 			}
 		}
+	case blockPinyin:
+		marked := markStart + norm + markEnd
+		toks := sc.toks[:0]
+		for i := 0; i < len(marked); {
+			r, size := utf8.DecodeRuneInString(marked[i:])
+			if syl := pinyin(r); syl != "" {
+				toks = append(toks, syl)
+			} else {
+				toks = append(toks, marked[i:i+size])
+			}
+			i += size
+		}
+		sc.toks = toks
+		for n := b.minN; n <= b.maxN; n++ {
+			for i := 0; i+n <= len(toks); i++ {
+				if n == 1 {
+					if i == 0 || i == len(toks)-1 || toks[i] == " " {
+						continue
+					}
+					fn(toks[i])
+					continue
+				}
+				buf := sc.bytes[:0]
+				for j := i; j < i+n; j++ {
+					if j > i {
+						buf = append(buf, '|')
+					}
+					buf = append(buf, toks[j]...)
+				}
+				sc.bytes = buf
+				fn(unsafe.String(unsafe.SliceData(buf), len(buf)))
+			}
+		}
 	case blockWords:
+		if sc.words != nil {
+			for _, w := range sc.words {
+				fn(w)
+			}
+			return
+		}
 		if seg == nil {
 			return
 		}
@@ -131,7 +182,11 @@ func (b *block) forEachTerm(norm string, seg *Segmenter, sc *termScratch, fn fun
 // tf·idf, each block l2-normalised and scaled by its weight. The slices are
 // sc's buffers, valid until the next call with sc.
 func (fs *featureSet) vectorize(text string, seg *Segmenter, sc *termScratch) ([]int32, []float64) {
-	norm := normalizeText(text)
+	return fs.vectorizeNorm(normalizeText(text), seg, sc)
+}
+
+// vectorizeNorm is vectorize of a text already normalised by normalizeText.
+func (fs *featureSet) vectorizeNorm(norm string, seg *Segmenter, sc *termScratch) ([]int32, []float64) {
 	ids := sc.ids[:0]
 	for bi := range fs.blocks {
 		b := &fs.blocks[bi]
@@ -216,6 +271,9 @@ func fitFeatures(recipes []blockRecipe, sublinear bool, minDF int, texts []strin
 			clear(seen)
 			terms := docTerms[i][:0]
 			b.forEachTerm(norm, seg, &sc, func(term string) {
+				if b.kind == blockPinyin {
+					term = strings.Clone(term) // aliases sc's buffer
+				}
 				terms = append(terms, term)
 				if !seen[term] {
 					seen[term] = true
@@ -279,3 +337,29 @@ func (fs *featureSet) usesWords() bool {
 
 // usesWords reports whether blocks of this kind need the segmenter.
 func (k blockKind) usesWords() bool { return k == blockWords }
+
+// sameAs reports whether fs and o turn every text into the same vector:
+// same tf weighting, blocks, terms and idf.
+func (fs *featureSet) sameAs(o *featureSet) bool {
+	if fs.sublinear != o.sublinear || len(fs.blocks) != len(o.blocks) || !slices.Equal(fs.idf, o.idf) {
+		return false
+	}
+	for i := range fs.blocks {
+		a, b := &fs.blocks[i], &o.blocks[i]
+		if a.kind != b.kind || a.minN != b.minN || a.maxN != b.maxN || a.weight != b.weight || a.first != b.first || !slices.Equal(a.terms, b.terms) {
+			return false
+		}
+	}
+	return true
+}
+
+// searchWords returns the gse search-mode words of a normalised text, as
+// the word blocks see them.
+func searchWords(norm string, seg *Segmenter) []string {
+	toks := seg.SearchTokens([]byte(norm))
+	words := make([]string, len(toks))
+	for i, t := range toks {
+		words[i] = t.Text
+	}
+	return words
+}

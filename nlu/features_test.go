@@ -3,6 +3,7 @@ package nlu
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -78,5 +79,59 @@ func TestVectorizeBlocksUnitLength(t *testing.T) {
 	// Without a segmenter the word block is left out.
 	if fs, _ := fitFeatures([]blockRecipe{{kind: blockWords, weight: 1}}, true, 1, texts, nil); len(fs.blocks) != 0 {
 		t.Errorf("word block without segmenter: %+v", fs.blocks)
+	}
+}
+
+func TestPinyin(t *testing.T) {
+	t.Parallel()
+	for r, want := range map[rune]string{'社': "she", '保': "bao", '宝': "bao", '金': "jin", '斤': "jin", '女': "nv", 'a': "", '1': "", '。': ""} {
+		if got := pinyin(r); got != want {
+			t.Errorf("pinyin(%q) = %q, want %q", r, got, want)
+		}
+	}
+	// Every ideograph of the training corpus has a reading.
+	c, err := LoadCorpus("../kb-data/nlu/corpus.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var han int
+	for _, ex := range c.Head(HeadIntent) {
+		for _, r := range ex.Text {
+			if r >= pinyinFirst && r <= pinyinLast {
+				han++
+				if pinyin(r) == "" {
+					t.Errorf("no pinyin for %q in %q", r, ex.Text)
+				}
+			}
+		}
+	}
+	if han == 0 {
+		t.Fatal("no ideographs in the corpus")
+	}
+}
+
+func TestPinyinTerms(t *testing.T) {
+	t.Parallel()
+	b := block{kind: blockPinyin, minN: 1, maxN: 2}
+	terms := func(text string) []string {
+		var sc termScratch
+		var got []string
+		b.forEachTerm(normalizeText(text), nil, &sc, func(s string) { got = append(got, strings.Clone(s)) })
+		return got
+	}
+	want := []string{"she", "bao", "ka", "2",
+		markStart + "|she", "she|bao", "bao|ka", "ka|2", "2|" + markEnd}
+	if got := terms("社保卡2"); !slices.Equal(got, want) {
+		t.Fatalf("terms %q, want %q", got, want)
+	}
+	// A homophone typo reads the same: the model trained on the right
+	// spelling sees the same pinyin vector in the misspelt one.
+	fs, _ := fitFeatures([]blockRecipe{{kind: blockPinyin, minN: 1, maxN: 2, weight: 1}}, true, 1, []string{"社保卡丢了", "公积金提取"}, nil)
+	var sc termScratch
+	a, av := fs.vectorize("社宝卡丢了", nil, &sc)
+	a, av = slices.Clone(a), slices.Clone(av)
+	r, rv := fs.vectorize("社保卡丢了", nil, &sc)
+	if len(a) == 0 || !slices.Equal(a, r) || !slices.Equal(av, rv) {
+		t.Errorf("社宝卡 %v %v, 社保卡 %v %v", a, av, r, rv)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"math"
 )
 
-// The classifier file format, version 2, all integers little-endian:
+// The classifier file format, version 3, all integers little-endian:
 //
 //	magic "HLNLUCLS", uint32 version
 //	string model, string segmenter version, uvarint labels, strings
@@ -27,7 +27,7 @@ import (
 
 const (
 	modelMagic   = "HLNLUCLS"
-	modelVersion = 2
+	modelVersion = 3
 	// Bounds that keep a corrupt file from asking for absurd allocations.
 	maxModelCount  = 1 << 26
 	maxModelString = 1 << 16
@@ -156,7 +156,7 @@ func readModel(mr *modelReader) (*Classifier, error) {
 			minN := mr.count()
 			maxN := mr.count()
 			b := block{kind: kind, minN: minN, maxN: maxN, weight: mr.f64(), first: int32(first)}
-			if mr.err == nil && (b.kind != blockChars && b.kind != blockWords || b.kind == blockChars && (b.minN < 1 || b.maxN < b.minN || b.maxN > 8)) {
+			if mr.err == nil && !validBlock(b) {
 				return nil, fmt.Errorf("bad feature block (kind %d, n %d..%d)", b.kind, b.minN, b.maxN)
 			}
 			nt := mr.count()
@@ -348,3 +348,15 @@ func (mr *modelReader) f64() float64 {
 }
 
 func (mr *modelReader) boolean() bool { return mr.fixed(1)[0] != 0 }
+
+// validBlock reports whether a block read from a model file is one this
+// build can compute.
+func validBlock(b block) bool {
+	switch b.kind {
+	case blockWords:
+		return true
+	case blockChars, blockPinyin:
+		return b.minN >= 1 && b.maxN >= b.minN && b.maxN <= 8
+	}
+	return false
+}
