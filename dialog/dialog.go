@@ -472,10 +472,12 @@ func (b *Bot) respond(ctx context.Context, conv *store.Conversation, msg store.M
 		}
 	}
 	if conv.State == StateIntake {
-		if text != optionHuman || b.handoff == nil {
+		stale := intakeStale(*conv, msg.Time)
+		if !stale && (text != optionHuman || b.handoff == nil) {
 			return b.continueIntake(ctx, conv, msg)
 		}
-		// 转人工 in the middle: an agent takes the appeal down instead.
+		// 转人工 in the middle (an agent takes the appeal down instead),
+		// or a citizen back after a day: the message is read afresh.
 		if err := b.endIntake(ctx, conv); err != nil {
 			return nil, "", err
 		}

@@ -56,6 +56,8 @@ type intake struct {
 	Editing bool `json:"editing,omitempty"`
 	// Asked is the step the next message answers.
 	Asked string `json:"asked"`
+	// Started is when the bot began taking the appeal down.
+	Started time.Time `json:"started"`
 }
 
 // Intake texts. The citizen sees each of them.
@@ -94,7 +96,7 @@ var editOptions = []struct{ label, ask string }{
 // startIntake begins taking down an appeal, with what the message already
 // says: the description, and any address, time and phone in it.
 func (b *Bot) startIntake(ctx context.Context, conv *store.Conversation, msg store.Message, u nlu.Result, appeal workorder.AppealType) ([]store.Message, string, error) {
-	in := intake{Type: appeal, What: strings.TrimSpace(msg.Text)}
+	in := intake{Type: appeal, What: strings.TrimSpace(msg.Text), Started: msg.Time}
 	runes := []rune(msg.Text)
 	whenEnd := -1 // where the last date or time ended: 明天 + 下午三点 make one
 	for _, e := range u.Entities {
@@ -104,7 +106,7 @@ func (b *Bot) startIntake(ctx context.Context, conv *store.Conversation, msg sto
 		span := string(runes[e.Start:e.End])
 		switch e.Type {
 		case nlu.EntityAddress:
-			if in.Where == "" {
+			if in.Where == "" && specificPlace(span) {
 				in.Where = span
 			}
 		case nlu.EntityDate, nlu.EntityTime:
@@ -124,6 +126,31 @@ func (b *Bot) startIntake(ctx context.Context, conv *store.Conversation, msg sto
 	}
 	replies, err := b.askNext(ctx, conv, &in, textIntakeStart)
 	return replies, "intake", err
+}
+
+// intakeTTL is how long an unfinished intake waits for the citizen: one
+// who comes back later starts afresh instead of answering a question
+// asked the day before.
+const intakeTTL = 24 * time.Hour
+
+// intakeStale reports whether the conversation's intake was begun more
+// than intakeTTL before now.
+func intakeStale(conv store.Conversation, now time.Time) bool {
+	var in intake
+	if err := json.Unmarshal([]byte(conv.Data[dataIntake]), &in); err != nil {
+		return true
+	}
+	return now.Sub(in.Started) > intakeTTL
+}
+
+// specificPlace reports whether an address the NLU found names a place a
+// department could go to (a road, a number, a village, a district), not
+// just 小区 or 楼下: only such an address is taken without asking.
+func specificPlace(s string) bool {
+	if strings.ContainsAny(s, "0123456789０１２３４５６７８９路街巷道号镇村弄栋幢") {
+		return true
+	}
+	return strings.Contains(strings.ReplaceAll(s, "小区", ""), "区")
 }
 
 // continueIntake takes the citizen's answer to the intake's last question.

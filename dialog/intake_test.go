@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hotline12345/hotline/dialog"
 	"github.com/hotline12345/hotline/store"
@@ -184,5 +185,45 @@ func TestDialogEvents(t *testing.T) {
 	}
 	if got[2].Outcome != dialog.OutcomeNone {
 		t.Errorf("unanswered question's event = %+v, want outcome none", got[2])
+	}
+}
+
+// TestIntakeExpires: a citizen who comes back a day later is not asked to
+// go on with yesterday's questions; their message is read afresh.
+func TestIntakeExpires(t *testing.T) {
+	f := newFixture(t)
+	withOrders(t, f)
+	ctx := context.Background()
+	if r := reply(t, f, "1", "我要投诉小区物业乱收停车费，已经好几个月了"); !strings.Contains(r.Text, "具体地点") {
+		t.Fatalf("intake did not start: %q", r.Text)
+	}
+	// Yesterday's intake, as the store would hold it a day later.
+	_, err := f.store.UpdateConversation(ctx, f.conv.ID, func(c *store.Conversation) error {
+		var in map[string]any
+		json.Unmarshal([]byte(c.Data["intake"]), &in)
+		in["started"] = time.Now().Add(-25 * time.Hour)
+		data, _ := json.Marshal(in)
+		c.Data["intake"] = string(data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := reply(t, f, "2", "社保卡丢了怎么办"); !strings.Contains(r.Text, "挂失") {
+		t.Errorf("a day later a question → %q, want the answer, not the intake", r.Text)
+	}
+	if c, _ := f.store.Conversation(ctx, f.conv.ID); c.State != dialog.StateBot || c.Data["intake"] != "" {
+		t.Errorf("the stale intake is still there: state %q", c.State)
+	}
+}
+
+func TestSpecificPlace(t *testing.T) {
+	for s, want := range map[string]bool{
+		"青山区建设路18号": true, "滨江路": true, "幸福村": true, "3栋": true, "青山区": true,
+		"投诉小区": false, "小区": false, "楼下": false,
+	} {
+		if got := dialog.SpecificPlace(s); got != want {
+			t.Errorf("SpecificPlace(%q) = %v, want %v", s, got, want)
+		}
 	}
 }

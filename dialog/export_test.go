@@ -1,0 +1,4 @@
+package dialog
+
+// SpecificPlace exposes specificPlace to the external tests.
+var SpecificPlace = specificPlace
