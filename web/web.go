@@ -73,24 +73,8 @@ func Handler() http.Handler {
 	// Cross-Origin-Embedder-Policy and need this to be allowed to.
 	widget.header["Cross-Origin-Resource-Policy"] = "cross-origin"
 
-	console := mustAsset("static/agent.html", "text/html; charset=utf-8")
-	console.header["X-Frame-Options"] = "DENY"
-	console.header["Referrer-Policy"] = "no-referrer"
-	console.header["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-	console.header["Cross-Origin-Opener-Policy"] = "same-origin"
-	consoleJS := mustAsset("static/agent.js", "application/javascript; charset=utf-8")
-	consoleJS.header["Cross-Origin-Resource-Policy"] = "same-origin"
-	consoleCSS := mustAsset("static/agent.css", "text/css; charset=utf-8")
-	consoleCSS.header["Cross-Origin-Resource-Policy"] = "same-origin"
-
-	dashboard := mustAsset("static/admin.html", "text/html; charset=utf-8")
-	for k, v := range console.header {
-		dashboard.header[k] = v
-	}
-	dashboardJS := mustAsset("static/admin.js", "application/javascript; charset=utf-8")
-	dashboardJS.header["Cross-Origin-Resource-Policy"] = "same-origin"
-	dashboardCSS := mustAsset("static/admin.css", "text/css; charset=utf-8")
-	dashboardCSS.header["Cross-Origin-Resource-Policy"] = "same-origin"
+	console, consoleJS, consoleCSS := staffPage("agent")
+	dashboard, dashboardJS, dashboardCSS := staffPage("admin")
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var a *asset
@@ -156,6 +140,23 @@ func mustAsset(name, contentType string) *asset {
 // styleBlock matches the contents of an inline <style> element; the demo
 // page has no attributes on its style tags.
 var styleBlock = regexp.MustCompile(`(?s)<style>(.*?)</style>`)
+
+// staffPage loads a page for staff (the console, the dashboard) with its
+// script and style sheet: they show citizens' data or the hotline's
+// figures to a signed-in user, so nobody may frame them and other origins
+// may not load their files.
+func staffPage(name string) (page, script, style *asset) {
+	page = mustAsset("static/"+name+".html", "text/html; charset=utf-8")
+	page.header["X-Frame-Options"] = "DENY"
+	page.header["Referrer-Policy"] = "no-referrer"
+	page.header["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+	page.header["Cross-Origin-Opener-Policy"] = "same-origin"
+	script = mustAsset("static/"+name+".js", "application/javascript; charset=utf-8")
+	script.header["Cross-Origin-Resource-Policy"] = "same-origin"
+	style = mustAsset("static/"+name+".css", "text/css; charset=utf-8")
+	style.header["Cross-Origin-Resource-Policy"] = "same-origin"
+	return page, script, style
+}
 
 // inlineStyleHashes returns the CSP source expressions ('sha256-…') of the
 // page's inline <style> blocks, so the policy can omit 'unsafe-inline'.

@@ -172,55 +172,6 @@ func directives(csp string) map[string]string {
 	return out
 }
 
-func TestConsoleHeaders(t *testing.T) {
-	t.Parallel()
-	rec := httptest.NewRecorder()
-	web.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://hotline.example:8080/agent", nil))
-	h := rec.Header()
-	csp := h.Get("Content-Security-Policy")
-	if csp == "" {
-		t.Fatal("no Content-Security-Policy on the console")
-	}
-	got := directives(csp)
-	for name, want := range map[string]string{
-		"default-src":     "default-src 'none'",
-		"script-src":      "script-src 'self'",
-		"style-src":       "style-src 'self'",
-		"img-src":         "img-src 'self' data:",
-		"connect-src":     "connect-src 'self' ws://hotline.example:8080 wss://hotline.example:8080",
-		"base-uri":        "base-uri 'none'",
-		"form-action":     "form-action 'none'",
-		"frame-ancestors": "frame-ancestors 'none'",
-	} {
-		if got[name] != want {
-			t.Errorf("CSP directive %q = %q, want %q (policy %q)", name, got[name], want, csp)
-		}
-	}
-	if strings.Contains(csp, "unsafe-") || strings.Contains(csp, "sha256-") {
-		t.Errorf("CSP %q allows inline code or style", csp)
-	}
-	for k, want := range map[string]string{
-		"X-Frame-Options":        "DENY",
-		"Referrer-Policy":        "no-referrer",
-		"X-Content-Type-Options": "nosniff",
-		"Cache-Control":          "no-cache",
-	} {
-		if v := h.Get(k); v != want {
-			t.Errorf("%s = %q, want %q", k, v, want)
-		}
-	}
-
-	// The demo page keeps its own framing rules: government sites may not
-	// frame it either, but the gateway itself may.
-	rec = httptest.NewRecorder()
-	web.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://hotline.example/", nil))
-	if v := rec.Header().Get("X-Frame-Options"); v != "SAMEORIGIN" {
-		t.Errorf("demo page X-Frame-Options = %q, want SAMEORIGIN", v)
-	}
-	if d := directives(rec.Header().Get("Content-Security-Policy"))["frame-ancestors"]; d != "frame-ancestors 'self'" {
-		t.Errorf("demo page %q, want frame-ancestors 'self'", d)
-	}
-}
 
 func TestConsoleCSPRejectsOddHost(t *testing.T) {
 	t.Parallel()
@@ -299,57 +250,71 @@ func TestConsoleTestHooks(t *testing.T) {
 	}
 }
 
-// The dashboard shows the hotline's figures to a supervisor's session or
-// the admin token: it gets the console's strict policy, no framing at all.
-func TestDashboardHeaders(t *testing.T) {
+// The console shows citizens' data and the dashboard the hotline's
+// figures to a signed-in user: both get the strictest policy and no
+// framing at all, and their files load on no other origin.
+func TestStaffPageHeaders(t *testing.T) {
 	t.Parallel()
-	rec := httptest.NewRecorder()
-	web.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://hotline.example:8080/admin", nil))
-	h := rec.Header()
-	csp := h.Get("Content-Security-Policy")
-	got := directives(csp)
-	for name, want := range map[string]string{
-		"default-src":     "default-src 'none'",
-		"script-src":      "script-src 'self'",
-		"style-src":       "style-src 'self'",
-		"img-src":         "img-src 'self' data:",
-		"connect-src":     "connect-src 'self' ws://hotline.example:8080 wss://hotline.example:8080",
-		"base-uri":        "base-uri 'none'",
-		"form-action":     "form-action 'none'",
-		"frame-ancestors": "frame-ancestors 'none'",
-	} {
-		if got[name] != want {
-			t.Errorf("CSP directive %q = %q, want %q (policy %q)", name, got[name], want, csp)
-		}
-	}
-	if strings.Contains(csp, "unsafe-") || strings.Contains(csp, "sha256-") {
-		t.Errorf("CSP %q allows inline code or style", csp)
-	}
-	for k, want := range map[string]string{
-		"X-Frame-Options":            "DENY",
-		"Referrer-Policy":            "no-referrer",
-		"X-Content-Type-Options":     "nosniff",
-		"Cache-Control":              "no-cache",
-		"Cross-Origin-Opener-Policy": "same-origin",
-	} {
-		if v := h.Get(k); v != want {
-			t.Errorf("%s = %q, want %q", k, v, want)
-		}
-	}
-	for _, path := range []string{"/admin.js", "/admin.css"} {
+	for _, name := range []string{"agent", "admin"} {
 		rec := httptest.NewRecorder()
-		web.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
-		if v := rec.Header().Get("Cross-Origin-Resource-Policy"); v != "same-origin" {
-			t.Errorf("%s Cross-Origin-Resource-Policy = %q, want same-origin", path, v)
+		web.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://hotline.example:8080/"+name, nil))
+		h := rec.Header()
+		csp := h.Get("Content-Security-Policy")
+		got := directives(csp)
+		for directive, want := range map[string]string{
+			"default-src":     "default-src 'none'",
+			"script-src":      "script-src 'self'",
+			"style-src":       "style-src 'self'",
+			"img-src":         "img-src 'self' data:",
+			"connect-src":     "connect-src 'self' ws://hotline.example:8080 wss://hotline.example:8080",
+			"base-uri":        "base-uri 'none'",
+			"form-action":     "form-action 'none'",
+			"frame-ancestors": "frame-ancestors 'none'",
+		} {
+			if got[directive] != want {
+				t.Errorf("/%s: CSP directive %q = %q, want %q (policy %q)", name, directive, got[directive], want, csp)
+			}
+		}
+		if strings.Contains(csp, "unsafe-") || strings.Contains(csp, "sha256-") {
+			t.Errorf("/%s: CSP %q allows inline code or style", name, csp)
+		}
+		for k, want := range map[string]string{
+			"X-Frame-Options":            "DENY",
+			"Referrer-Policy":            "no-referrer",
+			"X-Content-Type-Options":     "nosniff",
+			"Cache-Control":              "no-cache",
+			"Cross-Origin-Opener-Policy": "same-origin",
+		} {
+			if v := h.Get(k); v != want {
+				t.Errorf("/%s: %s = %q, want %q", name, k, v, want)
+			}
+		}
+		for _, path := range []string{"/" + name + ".js", "/" + name + ".css"} {
+			rec := httptest.NewRecorder()
+			web.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+			if v := rec.Header().Get("Cross-Origin-Resource-Policy"); v != "same-origin" {
+				t.Errorf("%s Cross-Origin-Resource-Policy = %q, want same-origin", path, v)
+			}
+		}
+
+		req := httptest.NewRequest(http.MethodGet, "/"+name, nil)
+		req.Host = "evil.example; script-src *"
+		rec = httptest.NewRecorder()
+		web.Handler().ServeHTTP(rec, req)
+		if csp := rec.Header().Get("Content-Security-Policy"); strings.Contains(csp, "evil") || directives(csp)["connect-src"] != "connect-src 'self'" {
+			t.Errorf("/%s: CSP %q echoes an invalid Host", name, csp)
 		}
 	}
 
-	req := httptest.NewRequest(http.MethodGet, "/admin", nil)
-	req.Host = "evil.example; script-src *"
-	rec = httptest.NewRecorder()
-	web.Handler().ServeHTTP(rec, req)
-	if csp := rec.Header().Get("Content-Security-Policy"); strings.Contains(csp, "evil") || directives(csp)["connect-src"] != "connect-src 'self'" {
-		t.Errorf("CSP %q echoes an invalid Host", csp)
+	// The demo page keeps its own framing rules: government sites may not
+	// frame it either, but the gateway itself may.
+	rec := httptest.NewRecorder()
+	web.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://hotline.example/", nil))
+	if v := rec.Header().Get("X-Frame-Options"); v != "SAMEORIGIN" {
+		t.Errorf("demo page X-Frame-Options = %q, want SAMEORIGIN", v)
+	}
+	if d := directives(rec.Header().Get("Content-Security-Policy"))["frame-ancestors"]; d != "frame-ancestors 'self'" {
+		t.Errorf("demo page %q, want frame-ancestors 'self'", d)
 	}
 }
 
