@@ -172,7 +172,6 @@ func directives(csp string) map[string]string {
 	return out
 }
 
-
 func TestConsoleCSPRejectsOddHost(t *testing.T) {
 	t.Parallel()
 	req := httptest.NewRequest(http.MethodGet, "/agent", nil)
