@@ -253,6 +253,8 @@ var notPlaceNames = map[string]bool{
 	"哪个": true, "这个": true, "那个": true, "高档": true, "封闭": true, "开放式": true, "安置": true, "回迁": true,
 	"拆迁": true, "新农": true, "城中": true, "度假": true, "美丽乡": true, "地球": true, "主题": true, "空中": true,
 	"商品房": true, "老小": true, "农": true, "乡": true,
+	// What citizens do with a place: 我要投诉小区物业, 想反映小区….
+	"投诉": true, "举报": true, "反映": true, "咨询": true, "求助": true, "建议": true, "表扬": true, "查询": true,
 }
 
 // relatives may follow a lone district alias: 青山这边, 临江附近.

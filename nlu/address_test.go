@@ -50,6 +50,8 @@ func TestExtractAddresses(t *testing.T) {
 		{text: "过马路很危险", want: nil, only: only},
 		{text: "我们小区停水了", want: nil, only: only},
 		{text: "隔壁小区在装修", want: nil, only: only},
+		{text: "我要投诉小区物业乱收停车费", want: nil, only: only},
+		{text: "想反映小区门口的路灯坏了", want: nil, only: only},
 		{text: "农村户口", want: nil, only: only},
 		{text: "周末去逛街", want: nil, only: only},
 		{text: "临街的店铺", want: nil, only: only},
