@@ -238,7 +238,6 @@ func (b *Bot) Open(ctx context.Context, channel, user string) (store.Conversatio
 		return conv, err
 	}
 	b.log.Info("conversation opened", "conversation", conv.ID, "channel", channel)
-	b.record(ctx, Event{Type: EventOpened, Time: conv.Created, Conversation: conv.ID, Channel: channel})
 	return conv, nil
 }
 

@@ -3,17 +3,13 @@ package dialog
 import "time"
 
 // LogName is the store log of the dialog's events, the raw data of the
-// statistics: one entry per conversation opened and per citizen message
-// handled, as an Event in JSON. It holds no text and no private data.
+// statistics: one entry per citizen message handled, as an Event in JSON.
+// It holds no text and no private data.
 const LogName = "dialog"
 
-// The types of Event.
-const (
-	// EventOpened: a conversation was opened (会话).
-	EventOpened = "opened"
-	// EventMessage: a citizen message was handled.
-	EventMessage = "message"
-)
+// EventMessage is the type of every Event: a citizen message was handled.
+// (The type leaves room for other kinds of events.)
+const EventMessage = "message"
 
 // The outcomes of a citizen message (Event.Outcome): what the hotline did
 // with it.

@@ -212,7 +212,6 @@ func scriptDashboardDays(t *testing.T, srv *server.Server) {
 		}
 	}
 	msg := func(at time.Time, conv, channel, intent, dept, outcome string) {
-		put(dialog.LogName, dialog.Event{Type: dialog.EventOpened, Time: at.Add(-time.Second), Conversation: conv, Channel: channel})
 		put(dialog.LogName, dialog.Event{Type: dialog.EventMessage, Time: at, Conversation: conv, Channel: channel,
 			Intent: intent, Department: dept, Urgency: "normal", Outcome: outcome})
 	}

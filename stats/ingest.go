@@ -174,7 +174,7 @@ func realDepartment(d string) bool { return orOther(d) != other }
 
 func (a *Aggregator) dialogEvent(e dialog.Event, at time.Time) {
 	if e.Type != dialog.EventMessage || e.Conversation == "" {
-		return // opened: conversations are counted by their messages
+		return // another kind of event, written by a newer version
 	}
 	c, current := a.conv(e.Conversation, e.Channel, at)
 	if current {

@@ -40,7 +40,6 @@ func traffic(start time.Time, days, perDay int) []event {
 				e.Conversation, e.Time = id, t
 				out = append(out, event{log: logHandoff, at: t, h: e})
 			}
-			out = append(out, event{log: logDialog, at: t, d: dialog.Event{Type: dialog.EventOpened, Time: t, Conversation: id, Channel: ch}})
 			msg(t.Add(time.Second), intents[n%len(intents)], dialog.OutcomeAnswer)
 			if n%3 == 0 {
 				msg(t.Add(20*time.Second), "human", dialog.OutcomeHandoff)

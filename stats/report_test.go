@@ -90,7 +90,6 @@ func sameRows(t *testing.T, what string, got, want []stats.Row) {
 // housing, h/o), c4 (wechat traffic, answered then h/o), c5 (web
 // housing, h/o), c6 (web traffic, h/o), c7 (wechat ss, answered), c8
 // (web other, only wrote to the agent); T c9 (web housing, answered).
-// c10 was opened and never written in: not counted.
 //
 // Requests: S c8 (web other: wait 10, reply 30); M c3 (web housing: wait
 // 8, reply 30), c4 (wechat traffic: wait 40, reply 60), c5 (web housing:

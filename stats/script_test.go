@@ -64,12 +64,6 @@ func (w writer) append(log string, v any) {
 	}
 }
 
-// opened writes a dialog "opened" event.
-func (w writer) opened(when, conv, channel string) {
-	w.t.Helper()
-	w.append(dialog.LogName, dialog.Event{Type: dialog.EventOpened, Time: at(when), Conversation: conv, Channel: channel})
-}
-
 // msg writes a citizen message handled by the dialog.
 func (w writer) msg(when, conv, channel, intent, dept, outcome string) {
 	w.t.Helper()
@@ -98,14 +92,10 @@ func (w writer) wo(when string, c workorder.Change) {
 func writeScriptedDay(w writer) {
 	// c1 (web): a greeting, then two questions the knowledge base answers.
 	// Its department becomes social_security at the second message.
-	w.opened("11-30 08:59:58", "c1", "web")
 	w.msg("11-30 09:00:00", "c1", "web", "greeting", "-", dialog.OutcomeSmallTalk) // the NLU's "no department"
 	w.msg("11-30 09:00:30", "c1", "web", "consult", "social_security", dialog.OutcomeAnswer)
 	w.msg("11-30 09:01:00", "c1", "web", "consult", "social_security", dialog.OutcomeAnswer)
-	// c10 (web): a widget opened, nothing written: no conversation.
-	w.opened("11-30 09:05:00", "c10", "web")
 	// c2 (wechat): a clarification, then an answer.
-	w.opened("11-30 09:09:59", "c2", "wechat")
 	w.msg("11-30 09:10:00", "c2", "wechat", "consult", "traffic", dialog.OutcomeClarify)
 	w.msg("11-30 09:10:30", "c2", "wechat", "consult", "traffic", dialog.OutcomeAnswer)
 	// c3 (web): a complaint handed off, accepted after 8 s, first reply
