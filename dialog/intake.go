@@ -97,28 +97,15 @@ var editOptions = []struct{ label, ask string }{
 // says: the description, and any address, time and phone in it.
 func (b *Bot) startIntake(ctx context.Context, conv *store.Conversation, msg store.Message, u nlu.Result, appeal workorder.AppealType) ([]store.Message, string, error) {
 	in := intake{Type: appeal, What: strings.TrimSpace(msg.Text), Started: msg.Time}
-	runes := []rune(msg.Text)
-	whenEnd := -1 // where the last date or time ended: 明天 + 下午三点 make one
+	where, when := nlu.PlaceAndTime(msg.Text, u.Entities)
+	if specificPlace(where) {
+		in.Where = where
+	}
+	in.When = when
 	for _, e := range u.Entities {
-		if e.Start < 0 || e.End > len(runes) || e.Start >= e.End {
-			continue
-		}
-		span := string(runes[e.Start:e.End])
-		switch e.Type {
-		case nlu.EntityAddress:
-			if in.Where == "" && specificPlace(span) {
-				in.Where = span
-			}
-		case nlu.EntityDate, nlu.EntityTime:
-			if in.When == "" {
-				in.When, whenEnd = span, e.End
-			} else if e.Start == whenEnd {
-				in.When, whenEnd = in.When+span, e.End
-			}
-		case nlu.EntityPhone:
-			if in.Phone == "" {
-				in.Phone = e.Value
-			}
+		if e.Type == nlu.EntityPhone {
+			in.Phone = e.Value
+			break
 		}
 	}
 	if p := conv.Data[DataVerifiedPhone]; p != "" && in.Phone == "" {

@@ -381,3 +381,30 @@ func countDigits(rs []rune) int {
 }
 
 func containsRune(s string, r rune) bool { return strings.ContainsRune(s, r) }
+
+// PlaceAndTime reads where and when from the entities Extract found in
+// text, as the citizen wrote them: the first address, and the first date
+// or time with the one right after it (明天 + 下午三点).
+func PlaceAndTime(text string, entities []Entity) (where, when string) {
+	runes := []rune(text)
+	whenEnd := -1
+	for _, e := range entities {
+		if e.Start < 0 || e.End > len(runes) || e.Start >= e.End {
+			continue
+		}
+		span := string(runes[e.Start:e.End])
+		switch e.Type {
+		case EntityAddress:
+			if where == "" {
+				where = span
+			}
+		case EntityDate, EntityTime:
+			if when == "" {
+				when, whenEnd = span, e.End
+			} else if e.Start == whenEnd {
+				when, whenEnd = when+span, e.End
+			}
+		}
+	}
+	return where, when
+}

@@ -191,3 +191,20 @@ func TestExtractInvariantsOnNoise(t *testing.T) {
 		checkInvariants(t, text, x.Extract(text, testNow))
 	}
 }
+
+// TestPlaceAndTime: the place and the time as written, 明天 and 下午3点
+// read as one time, the first of each kind kept.
+func TestPlaceAndTime(t *testing.T) {
+	t.Parallel()
+	x := testExtractor(t)
+	for _, tc := range []struct{ text, where, when string }{
+		{"😀您好！明天下午3点到青山区建设路18号，后天也行", "青山区建设路18号", "明天下午3点"},
+		{"建设路18号的路灯坏了", "建设路18号", ""},
+		{"社保卡丢了怎么办", "", ""},
+	} {
+		where, when := PlaceAndTime(tc.text, x.Extract(tc.text, testNow))
+		if where != tc.where || when != tc.when {
+			t.Errorf("PlaceAndTime(%q) = %q, %q; want %q, %q", tc.text, where, when, tc.where, tc.when)
+		}
+	}
+}

@@ -73,7 +73,7 @@ func (d *consoleOrders) Prefill(ctx context.Context, conv store.Conversation) (h
 		return f, nil
 	}
 	u := d.parser.Parse(f.Summary, d.now())
-	f.Address, f.When = placeAndTime(f.Summary, u.Entities)
+	f.Address, f.When = nlu.PlaceAndTime(f.Summary, u.Entities)
 	intentOK, deptOK := d.parser.Confident(u)
 	if intentOK && slices.Contains(appealIntents, u.Intent) {
 		f.AppealType = string(u.Intent)
@@ -144,33 +144,6 @@ func recent(texts []string, limit int) string {
 	}
 	slices.Reverse(keep)
 	return strings.Join(keep, "\n")
-}
-
-// placeAndTime reads where and when from the entities of text, as the
-// citizen wrote them: the first address, and the first date or time with
-// the one right after it (明天 + 下午三点).
-func placeAndTime(text string, entities []nlu.Entity) (where, when string) {
-	runes := []rune(text)
-	whenEnd := -1
-	for _, e := range entities {
-		if e.Start < 0 || e.End > len(runes) || e.Start >= e.End {
-			continue
-		}
-		span := string(runes[e.Start:e.End])
-		switch e.Type {
-		case nlu.EntityAddress:
-			if where == "" {
-				where = span
-			}
-		case nlu.EntityDate, nlu.EntityTime:
-			if when == "" {
-				when, whenEnd = span, e.End
-			} else if e.Start == whenEnd {
-				when, whenEnd = when+span, e.End
-			}
-		}
-	}
-	return where, when
 }
 
 // Create records the order by agent and, when the form names a
